@@ -1,0 +1,48 @@
+# The commands README names. `make book` and `make test` set everything up on first use.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
+# Progress bars off for every scripted run (figures still render inline in the kernels).
+export RELU_COURSE_PROGRESS := 0
+export PYTHONHASHSEED := 0
+
+.PHONY: setup book test unit nbval build-strict site notebooks serve clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (relu-course)" > /dev/null
+	touch $(STAMP)
+
+## book: build the website from freshly executed notebooks (fails on any warning or error)
+book: $(STAMP)
+	$(BIN)/jupyter-book build . --warningiserror --keep-going
+	@echo "The website is at file://$(CURDIR)/_build/html/index.html (or run: make serve)"
+
+## test: package tests, nbval over every notebook, strict book build, tests of the built site
+test: unit nbval book site
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests -m "not site and not browser" -q
+
+nbval: $(STAMP)
+	$(BIN)/python -m pytest --nbval $(NOTEBOOKS) --sanitize-with tests/nbval_sanitize.cfg -q --durations=0 -p no:cacheprovider
+
+site: $(STAMP)
+	$(BIN)/python -m pytest tests -m "site" -q
+
+## notebooks: re-execute every notebook in place (commit the result), printing each one's time
+notebooks: $(STAMP)
+	$(BIN)/python tests/execute_notebooks.py $(NOTEBOOKS)
+
+serve:
+	$(BIN)/python -m http.server --directory _build/html 8000
+
+clean:
+	rm -rf _build .pytest_cache .hypothesis

@@ -1,0 +1,45 @@
+"""relu_course: the package behind the ReLU course.
+
+Modules: :mod:`~relu_course.activations` (the registry), :mod:`~relu_course.device`,
+:mod:`~relu_course.data`, :mod:`~relu_course.init`, :mod:`~relu_course.nets`,
+:mod:`~relu_course.train`, :mod:`~relu_course.probe`, :mod:`~relu_course.plot`.
+
+Shortcuts for every registered activation are available at the top level::
+
+    >>> import relu_course
+    >>> relu_course.relu([-1.0, 2.0])
+    [0.0, 2.0]
+    >>> relu_course.leaky_relu(-2.0, negative_slope=0.1)
+    -0.2
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from relu_course import activations
+from relu_course.activations import Activation, get, names
+from relu_course.device import get_device, seed
+
+__version__ = "0.1.0"
+
+__all__ = ["Activation", "activations", "get", "names", "get_device", "seed", "__version__"]
+
+
+def _shortcut(name: str):
+    def apply(x: Any, **params: Any) -> Any:
+        return get(name, **params)(x)
+
+    apply.__name__ = name
+    apply.__qualname__ = name
+    apply.__doc__ = (
+        f"Apply the ``{name}`` activation to ``x`` (array, tensor, number or list).\n\n"
+        f"Shorthand for ``relu_course.get({name!r}, **params)(x)``."
+    )
+    return apply
+
+
+for _name in names():
+    globals()[_name] = _shortcut(_name)
+    __all__.append(_name)
+del _name

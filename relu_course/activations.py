@@ -1,0 +1,531 @@
+r"""The single registry of activation functions.
+
+Every activation the course uses is registered here once, with
+
+* its formula (LaTeX, for the book),
+* a reference forward pass and an analytic derivative, written once against a
+  tiny array namespace so that the same lines serve NumPy and PyTorch,
+* the fused PyTorch built-in used on tensors (``torch.relu``, ``F.gelu``, ...),
+* a factory for the matching ``torch.nn.Module``.
+
+Use it through :func:`get` and :func:`names`::
+
+    >>> from relu_course import activations
+    >>> act = activations.get("leaky_relu", negative_slope=0.1)
+    >>> act([-2.0, 0.0, 3.0])
+    [-0.2, 0.0, 3.0]
+    >>> act.grad([-2.0, 0.0, 3.0])
+    [0.1, 0.1, 1.0]
+
+Conventions
+-----------
+* ``act(x)`` and ``act.grad(x)`` accept a NumPy array, a torch tensor, a Python
+  number or a list, and return the same kind. Tensors stay on their device, keep
+  their dtype and stay differentiable. NumPy arrays keep a floating dtype;
+  integer arrays are computed in float64. float16 and bfloat16 are computed in
+  float32 internally and rounded back, as PyTorch does on the CPU.
+* At a kink the derivative takes the value PyTorch's autograd gives:
+  ``relu'(0) = 0``, ``leaky_relu'(0) = negative_slope``, ``prelu'(0) = init``,
+  ``shifted_relu'(-shift) = 1``.
+* NaN in gives NaN out; no finite input makes NumPy warn about overflow or an
+  invalid value, and no finite input gives NaN or inf where the function is
+  finite (branches that ``where`` discards are computed on clipped inputs).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from scipy import special as _sp
+from torch import nn
+
+__all__ = [
+    "Activation",
+    "ShiftedReLU",
+    "get",
+    "names",
+    "module_types",
+    "is_activation_module",
+    "SELU_ALPHA",
+    "SELU_SCALE",
+]
+
+#: SELU constants as PyTorch uses them (Klambauer et al. 2017); chapter 6 derives them.
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_INV_SQRT_2 = 1.0 / math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+# --------------------------------------------------------------------------
+# A tiny array namespace: the formulas below are written once against it.
+# --------------------------------------------------------------------------
+class _NumpyOps:
+    exp = staticmethod(np.exp)
+    expm1 = staticmethod(np.expm1)
+    log1p = staticmethod(np.log1p)
+    abs = staticmethod(np.abs)
+    tanh = staticmethod(np.tanh)
+    erf = staticmethod(_sp.erf)
+    where = staticmethod(np.where)
+
+    @staticmethod
+    def clip(x, lo=None, hi=None):
+        return np.clip(x, lo, hi)
+
+
+class _TorchOps:
+    exp = staticmethod(torch.exp)
+    expm1 = staticmethod(torch.expm1)
+    log1p = staticmethod(torch.log1p)
+    abs = staticmethod(torch.abs)
+    tanh = staticmethod(torch.tanh)
+    erf = staticmethod(torch.special.erf)
+
+    @staticmethod
+    def where(cond, a, b):
+        return torch.where(cond, a, b)
+
+    @staticmethod
+    def clip(x, lo=None, hi=None):
+        return torch.clamp(x, lo, hi)
+
+
+# --------------------------------------------------------------------------
+# Reference formulas (forward and analytic derivative), one pair per function.
+# ``o`` is the namespace, ``x`` a floating array of at least float32.
+# --------------------------------------------------------------------------
+def _sigmoid(o, x):
+    # 1/(1+e^{-x}) for x >= 0 and e^{x}/(1+e^{x}) for x < 0, both via e^{-|x|}.
+    z = o.exp(-o.abs(x))
+    return o.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z))
+
+
+def _softplus(o, x, beta, threshold):
+    bx = beta * x
+    smooth = (o.log1p(o.exp(-o.abs(bx))) + o.clip(bx, 0.0, None)) / beta
+    return o.where(bx > threshold, x, smooth)
+
+
+def _phi(o, x):
+    xc = o.clip(x, -40.0, 40.0)  # exp(-800) underflows to 0 anyway
+    return _INV_SQRT_2PI * o.exp(-0.5 * xc * xc)
+
+
+def _gelu_tanh_inner(o, x):
+    xc = o.clip(x, -10.0, 10.0)  # tanh is exactly +-1 beyond |x| = 10
+    return _SQRT_2_OVER_PI * (xc + 0.044715 * xc * xc * xc), _SQRT_2_OVER_PI * (
+        1.0 + 3 * 0.044715 * xc * xc
+    )
+
+
+def _const(o, x, c):
+    """The constant ``c`` in the shape and dtype of ``x``, NaN where ``x`` is NaN."""
+    return o.where(x == x, c, x)
+
+
+def _f_identity(o, x):
+    return x * 1.0
+
+
+def _g_identity(o, x):
+    return _const(o, x, 1.0)
+
+
+def _f_sigmoid(o, x):
+    return _sigmoid(o, x)
+
+
+def _g_sigmoid(o, x):
+    s = _sigmoid(o, x)
+    return s * (1.0 - s)
+
+
+def _f_tanh(o, x):
+    return o.tanh(x)
+
+
+def _g_tanh(o, x):
+    t = o.tanh(x)
+    return 1.0 - t * t
+
+
+def _f_softsign(o, x):
+    return x / (1.0 + o.abs(x))
+
+
+def _g_softsign(o, x):
+    d = 1.0 + o.abs(x)
+    return 1.0 / d / d
+
+
+def _f_relu(o, x):
+    return o.where(x > 0, x, _const(o, x, 0.0))
+
+
+def _g_relu(o, x):
+    return o.where(x > 0, 1.0, _const(o, x, 0.0))
+
+
+def _f_leaky_relu(o, x, negative_slope):
+    return o.where(x > 0, x, negative_slope * x)
+
+
+def _g_leaky_relu(o, x, negative_slope):
+    return o.where(x > 0, 1.0, _const(o, x, negative_slope))
+
+
+def _f_prelu(o, x, init):
+    return _f_leaky_relu(o, x, init)
+
+
+def _g_prelu(o, x, init):
+    return _g_leaky_relu(o, x, init)
+
+
+def _f_elu(o, x, alpha):
+    return o.where(x > 0, x, alpha * o.expm1(o.clip(x, None, 0.0)))
+
+
+def _g_elu(o, x, alpha):
+    return o.where(x > 0, 1.0, alpha * o.exp(o.clip(x, None, 0.0)))
+
+
+def _f_selu(o, x):
+    return SELU_SCALE * _f_elu(o, x, SELU_ALPHA)
+
+
+def _g_selu(o, x):
+    return SELU_SCALE * _g_elu(o, x, SELU_ALPHA)
+
+
+def _f_gelu(o, x, approximate):
+    if approximate == "tanh":
+        u, _ = _gelu_tanh_inner(o, x)
+        return 0.5 * x * (1.0 + o.tanh(u))
+    return 0.5 * x * (1.0 + o.erf(x * _INV_SQRT_2))
+
+
+def _g_gelu(o, x, approximate):
+    if approximate == "tanh":
+        u, du = _gelu_tanh_inner(o, x)
+        t = o.tanh(u)
+        return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * du
+    return 0.5 * (1.0 + o.erf(x * _INV_SQRT_2)) + x * _phi(o, x)
+
+
+def _f_silu(o, x):
+    return x * _sigmoid(o, x)
+
+
+def _g_silu(o, x):
+    s = _sigmoid(o, x)
+    return s * (1.0 + x * (1.0 - s))
+
+
+def _f_softplus(o, x, beta, threshold):
+    return _softplus(o, x, beta, threshold)
+
+
+def _g_softplus(o, x, beta, threshold):
+    return o.where(beta * x > threshold, 1.0, _sigmoid(o, beta * x))
+
+
+def _f_mish(o, x):
+    return x * o.tanh(_softplus(o, x, 1.0, 20.0))
+
+
+def _g_mish(o, x):
+    t = o.tanh(_softplus(o, x, 1.0, 20.0))
+    return t + x * _sigmoid(o, x) * (1.0 - t * t)
+
+
+def _f_shifted_relu(o, x, shift):
+    return o.where(x >= -shift, x, _const(o, x, -shift))
+
+
+def _g_shifted_relu(o, x, shift):
+    return o.where(x >= -shift, 1.0, _const(o, x, 0.0))
+
+
+# --------------------------------------------------------------------------
+# Modules that PyTorch does not have.
+# --------------------------------------------------------------------------
+class ShiftedReLU(nn.Module):
+    r"""Shifted ReLU, :math:`\max(x, -s)` (Clevert et al. 2015 call the case s = 1 SReLU).
+
+    Shape: any; element-wise. The derivative at the kink ``x = -s`` is 1, as
+    autograd gives for ``torch.clamp_min``.
+
+    Example::
+
+        >>> ShiftedReLU(1.0)(torch.tensor([-3.0, 0.5]))
+        tensor([-1.0000,  0.5000])
+    """
+
+    def __init__(self, shift: float = 1.0) -> None:
+        super().__init__()
+        self.shift = float(shift)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.clamp_min(x, -self.shift)
+
+    def extra_repr(self) -> str:
+        return f"shift={self.shift}"
+
+
+# --------------------------------------------------------------------------
+# The Activation object and the registry.
+# --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Spec:
+    name: str
+    formula: str
+    forward: Callable
+    derivative: Callable
+    torch_forward: Callable  # (x, **params) -> tensor, the fused built-in
+    module: Callable  # (**params) -> nn.Module
+    module_type: type
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    kink: str = "none: smooth everywhere"
+
+
+def _positive(name: str, value: float) -> float:
+    value = float(value)
+    if not value > 0:
+        raise ValueError(f"parameter {name!r} must be > 0, got {value!r}")
+    return value
+
+
+def _nonnegative(name: str, value: float) -> float:
+    value = float(value)
+    if not value >= 0:
+        raise ValueError(f"parameter {name!r} must be >= 0, got {value!r}")
+    return value
+
+
+def _finite(name: str, value: float) -> float:
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"parameter {name!r} must be finite, got {value!r}")
+    return value
+
+
+def _approximate(name: str, value: str) -> str:
+    if value not in ("none", "tanh"):
+        raise ValueError(f"parameter {name!r} must be 'none' or 'tanh', got {value!r}")
+    return value
+
+
+_VALIDATORS: dict[str, Callable[[str, Any], Any]] = {
+    "negative_slope": _nonnegative,
+    "init": _nonnegative,
+    "alpha": _nonnegative,
+    "beta": _positive,
+    "threshold": _finite,
+    "approximate": _approximate,
+    "shift": _nonnegative,
+}
+
+
+def _prelu_torch(x, init):
+    return F.prelu(x, torch.tensor([init], dtype=x.dtype, device=x.device))
+
+
+_SPECS: dict[str, _Spec] = {}
+
+
+def _register(spec: _Spec) -> None:
+    _SPECS[spec.name] = spec
+
+
+_register(_Spec("identity", r"g(x) = x", _f_identity, _g_identity,
+                lambda x: x, lambda: nn.Identity(), nn.Identity))
+_register(_Spec("sigmoid", r"\sigma(x) = \frac{1}{1 + e^{-x}}", _f_sigmoid, _g_sigmoid,
+                torch.sigmoid, lambda: nn.Sigmoid(), nn.Sigmoid))
+_register(_Spec("tanh", r"\tanh(x) = \frac{e^{x} - e^{-x}}{e^{x} + e^{-x}}", _f_tanh, _g_tanh,
+                torch.tanh, lambda: nn.Tanh(), nn.Tanh))
+_register(_Spec("softsign", r"g(x) = \frac{x}{1 + |x|}", _f_softsign, _g_softsign,
+                F.softsign, lambda: nn.Softsign(), nn.Softsign))
+_register(_Spec("relu", r"\mathrm{ReLU}(x) = \max(0, x)", _f_relu, _g_relu,
+                torch.relu, lambda: nn.ReLU(), nn.ReLU,
+                kink="x = 0: derivative 0 (PyTorch's convention)"))
+_register(_Spec("leaky_relu", r"g(x) = \max(0, x) + a \min(0, x)", _f_leaky_relu, _g_leaky_relu,
+                lambda x, negative_slope: F.leaky_relu(x, negative_slope),
+                lambda negative_slope: nn.LeakyReLU(negative_slope), nn.LeakyReLU,
+                defaults={"negative_slope": 0.01},
+                kink="x = 0: derivative negative_slope (PyTorch's convention)"))
+_register(_Spec("prelu", r"g(x) = \max(0, x) + a \min(0, x),\ a \text{ learned}",
+                _f_prelu, _g_prelu, _prelu_torch,
+                lambda init: nn.PReLU(init=init), nn.PReLU,
+                defaults={"init": 0.25},
+                kink="x = 0: derivative init (PyTorch's convention)"))
+_register(_Spec("elu", r"g(x) = x \text{ if } x > 0 \text{ else } \alpha (e^{x} - 1)",
+                _f_elu, _g_elu, lambda x, alpha: F.elu(x, alpha),
+                lambda alpha: nn.ELU(alpha), nn.ELU, defaults={"alpha": 1.0},
+                kink="x = 0 (if alpha != 1): derivative alpha (PyTorch's convention)"))
+_register(_Spec("selu",
+                r"g(x) = \lambda \left(x \text{ if } x > 0 \text{ else } \alpha (e^{x} - 1)\right),"
+                r"\ \lambda \approx 1.0507,\ \alpha \approx 1.6733",
+                _f_selu, _g_selu, F.selu, lambda: nn.SELU(), nn.SELU,
+                kink="x = 0: derivative lambda * alpha (PyTorch's convention)"))
+_register(_Spec("gelu", r"\mathrm{GELU}(x) = x\,\Phi(x)", _f_gelu, _g_gelu,
+                lambda x, approximate: F.gelu(x, approximate=approximate),
+                lambda approximate: nn.GELU(approximate=approximate), nn.GELU,
+                defaults={"approximate": "none"}))
+_register(_Spec("silu", r"\mathrm{SiLU}(x) = x\,\sigma(x)", _f_silu, _g_silu,
+                F.silu, lambda: nn.SiLU(), nn.SiLU))
+_register(_Spec("softplus", r"g(x) = \frac{1}{\beta} \ln\left(1 + e^{\beta x}\right)",
+                _f_softplus, _g_softplus,
+                lambda x, beta, threshold: F.softplus(x, beta, threshold),
+                lambda beta, threshold: nn.Softplus(beta, threshold), nn.Softplus,
+                defaults={"beta": 1.0, "threshold": 20.0}))
+_register(_Spec("mish", r"\mathrm{Mish}(x) = x \tanh\left(\ln(1 + e^{x})\right)",
+                _f_mish, _g_mish, F.mish, lambda: nn.Mish(), nn.Mish))
+_register(_Spec("shifted_relu", r"g(x) = \max(x, -s)", _f_shifted_relu, _g_shifted_relu,
+                lambda x, shift: torch.clamp_min(x, -shift),
+                lambda shift: ShiftedReLU(shift), ShiftedReLU, defaults={"shift": 1.0},
+                kink="x = -shift: derivative 1 (autograd's convention for clamp)"))
+
+_ALIASES = {"swish": "silu"}
+
+
+def names() -> list[str]:
+    """The registered activation names (aliases such as ``swish`` included)."""
+    return sorted([*_SPECS, *_ALIASES])
+
+
+def module_types() -> tuple[type, ...]:
+    """The ``nn.Module`` classes that the registry's activations produce."""
+    return tuple({spec.module_type for spec in _SPECS.values()})
+
+
+def is_activation_module(module: nn.Module) -> bool:
+    """True for a module built by an :class:`Activation` (or an equivalent PyTorch built-in)."""
+    from relu_course.nets import Maxout  # late import: nets imports this module
+
+    return isinstance(module, (*module_types(), Maxout))
+
+
+def _floating(x: np.ndarray) -> tuple[np.ndarray, np.dtype]:
+    """Return ``x`` as an array of at least float32 and the dtype to give back."""
+    out_dtype = x.dtype if np.issubdtype(x.dtype, np.floating) else np.dtype(np.float64)
+    work = np.promote_types(out_dtype, np.float32)
+    return x.astype(work, copy=False), out_dtype
+
+
+_LOW_PRECISION = (torch.float16, torch.bfloat16)
+
+
+class Activation:
+    r"""An element-wise activation function with its derivative and module.
+
+    Obtain one with :func:`get`. Attributes: ``name``, ``params`` (dict),
+    ``formula`` (LaTeX), ``kink`` (where it is not differentiable and the value
+    used there).
+
+    ``act(x)`` evaluates the function and ``act.grad(x)`` its analytic derivative
+    on a NumPy array, a torch tensor, a Python number or a list, returning the
+    same kind. On tensors the forward pass is PyTorch's fused built-in.
+    """
+
+    def __init__(self, spec: _Spec, params: Mapping[str, Any]) -> None:
+        self._spec = spec
+        self.name = spec.name
+        self.params = dict(params)
+        self.formula = spec.formula
+        self.kink = spec.kink
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
+        return f"Activation({self.name!r}{', ' if args else ''}{args})"
+
+    # -- evaluation -------------------------------------------------------
+    def _apply(self, x: Any, reference: Callable, torch_fn: Callable | None):
+        if isinstance(x, torch.Tensor):
+            if torch_fn is not None:
+                return torch_fn(x, **self.params)
+            if x.dtype in _LOW_PRECISION:
+                return reference(_TorchOps, x.float(), **self.params).to(x.dtype)
+            if not x.is_floating_point():
+                x = x.to(torch.get_default_dtype())
+            return reference(_TorchOps, x, **self.params)
+        if isinstance(x, (bool, np.bool_)) or isinstance(x, str):
+            raise TypeError(f"{self.name}: expected a number, list, array or tensor, got {type(x).__name__}")
+        if isinstance(x, (int, float)):
+            return float(self._apply(np.asarray(x, dtype=np.float64), reference, None))
+        if isinstance(x, (list, tuple)):
+            return self._apply(np.asarray(x, dtype=np.float64), reference, None).tolist()
+        if isinstance(x, np.generic):
+            return self._apply(np.asarray(x), reference, None)[()]
+        if isinstance(x, np.ndarray):
+            work, out_dtype = _floating(x)
+            return np.asarray(reference(_NumpyOps, work, **self.params), dtype=out_dtype)
+        raise TypeError(
+            f"{self.name}: expected a number, list, NumPy array or torch tensor, got {type(x).__name__}"
+        )
+
+    def __call__(self, x: Any) -> Any:
+        """Evaluate the activation; see the class docstring for accepted inputs."""
+        return self._apply(x, self._spec.forward, self._spec.torch_forward)
+
+    def grad(self, x: Any) -> Any:
+        """The analytic derivative :math:`g'(x)`, same input kinds as ``act(x)``.
+
+        At a kink it returns the value PyTorch's autograd uses (see ``kink``).
+        """
+        return self._apply(x, self._spec.derivative, None)
+
+    def reference(self, x: Any) -> Any:
+        """The from-formula forward pass (no fused kernel), for comparison and teaching."""
+        return self._apply(x, self._spec.forward, None)
+
+    def module(self) -> nn.Module:
+        """A fresh ``torch.nn.Module`` computing this activation (e.g. ``nn.ReLU()``)."""
+        return self._spec.module(**self.params)
+
+
+def _canonical(name: str) -> str:
+    if not isinstance(name, str):
+        raise TypeError(f"activation name must be a string, got {type(name).__name__}")
+    key = name.strip().lower().replace("-", "_")
+    key = _ALIASES.get(key, key)
+    if key not in _SPECS:
+        raise ValueError(f"unknown activation {name!r}; valid names: {', '.join(names())}")
+    return key
+
+
+def get(name: str, **params: Any) -> Activation:
+    """Look up an activation by name, with optional parameters.
+
+    Parameters follow PyTorch's names: ``negative_slope`` (leaky_relu),
+    ``init`` (prelu, the initial slope), ``alpha`` (elu), ``beta`` and
+    ``threshold`` (softplus), ``approximate`` (gelu: ``"none"`` or ``"tanh"``),
+    ``shift`` (shifted_relu: ``max(x, -shift)``).
+
+    Raises ``ValueError`` for an unknown name (listing the valid ones), an
+    unknown parameter, or an invalid value (a negative ``alpha``, a
+    non-positive ``beta``, ...).
+
+    Example::
+
+        >>> get("softplus", beta=2.0)(0.0)  # ln(2) / 2
+        0.34657359027997264
+    """
+    spec = _SPECS[_canonical(name)]
+    unknown = set(params) - set(spec.defaults)
+    if unknown:
+        allowed = ", ".join(spec.defaults) or "none"
+        raise ValueError(
+            f"{spec.name} got unknown parameter(s) {', '.join(sorted(unknown))}; allowed: {allowed}"
+        )
+    merged = {**spec.defaults, **params}
+    checked = {k: _VALIDATORS[k](k, v) for k, v in merged.items()}
+    return Activation(spec, checked)

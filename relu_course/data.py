@@ -1,0 +1,127 @@
+"""Datasets that need no download: scikit-learn's bundled digits and small synthetic sets.
+
+Every loader returns a :class:`Split` of float32 feature tensors and int64 (or
+float32, for regression) target tensors on the requested device.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+import torch
+from sklearn.datasets import load_digits, make_moons
+from sklearn.model_selection import train_test_split
+
+__all__ = ["Split", "digits", "moons", "xor", "spirals", "SCALINGS"]
+
+#: Input scalings for :func:`digits`: raw pixel values 0..16, [0, 1], or standardised per feature.
+SCALINGS = ("raw", "unit", "standard")
+
+
+class Split(NamedTuple):
+    """A train/test split of tensors: ``x_train, y_train, x_test, y_test``."""
+
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+
+    @property
+    def n_features(self) -> int:
+        return int(self.x_train.shape[1])
+
+    @property
+    def n_classes(self) -> int:
+        return int(torch.cat([self.y_train, self.y_test]).max().item()) + 1
+
+    def to(self, device: torch.device | str) -> "Split":
+        """The same split on another device."""
+        return Split(*(t.to(device) for t in self))
+
+
+def _as_split(x_tr, x_te, y_tr, y_te, device) -> Split:
+    return Split(
+        torch.as_tensor(x_tr, dtype=torch.float32, device=device),
+        torch.as_tensor(y_tr, dtype=torch.int64, device=device),
+        torch.as_tensor(x_te, dtype=torch.float32, device=device),
+        torch.as_tensor(y_te, dtype=torch.int64, device=device),
+    )
+
+
+def digits(
+    scaling: str = "standard",
+    test_size: float = 0.25,
+    seed: int = 0,
+    device: torch.device | str = "cpu",
+    image: bool = False,
+) -> Split:
+    """scikit-learn's bundled 8x8 digits (1,797 images, 10 classes), split and scaled.
+
+    ``scaling``: ``"raw"`` keeps pixel values 0..16; ``"unit"`` divides by 16;
+    ``"standard"`` subtracts the training mean and divides by the training
+    standard deviation per pixel (constant pixels are left at 0). The split is
+    stratified and seeded. ``image=True`` returns inputs of shape (N, 1, 8, 8)
+    for convolutional networks, otherwise (N, 64).
+    """
+    if scaling not in SCALINGS:
+        raise ValueError(f"scaling must be one of {SCALINGS}, got {scaling!r}")
+    if not 0.0 < test_size < 1.0:
+        raise ValueError(f"test_size must be in (0, 1), got {test_size!r}")
+    bunch = load_digits()
+    x = bunch.data.astype(np.float64)
+    x_tr, x_te, y_tr, y_te = train_test_split(
+        x, bunch.target, test_size=test_size, random_state=seed, stratify=bunch.target
+    )
+    if scaling == "unit":
+        x_tr, x_te = x_tr / 16.0, x_te / 16.0
+    elif scaling == "standard":
+        mean, std = x_tr.mean(axis=0), x_tr.std(axis=0)
+        std = np.where(std > 0, std, 1.0)
+        x_tr, x_te = (x_tr - mean) / std, (x_te - mean) / std
+    split = _as_split(x_tr, x_te, y_tr, y_te, device)
+    if image:
+        split = Split(split.x_train.reshape(-1, 1, 8, 8), split.y_train,
+                      split.x_test.reshape(-1, 1, 8, 8), split.y_test)
+    return split
+
+
+def moons(
+    n: int = 1000, noise: float = 0.2, test_size: float = 0.25, seed: int = 0,
+    device: torch.device | str = "cpu",
+) -> Split:
+    """scikit-learn's two interleaving half-moons in 2-D, two classes, seeded."""
+    if n < 4:
+        raise ValueError(f"n must be at least 4, got {n}")
+    x, y = make_moons(n_samples=n, noise=noise, random_state=seed)
+    return _as_split(*train_test_split(x, y, test_size=test_size, random_state=seed), device=device)
+
+
+def xor(
+    n: int = 1000, noise: float = 0.1, test_size: float = 0.25, seed: int = 0,
+    device: torch.device | str = "cpu",
+) -> Split:
+    """The XOR problem: four Gaussian blobs at (+-1, +-1); label 1 where the signs differ."""
+    if n < 4:
+        raise ValueError(f"n must be at least 4, got {n}")
+    rng = np.random.default_rng(seed)
+    centres = rng.choice([-1.0, 1.0], size=(n, 2))
+    x = centres + noise * rng.standard_normal((n, 2))
+    y = (centres[:, 0] != centres[:, 1]).astype(np.int64)
+    return _as_split(*train_test_split(x, y, test_size=test_size, random_state=seed), device=device)
+
+
+def spirals(
+    n: int = 1000, turns: float = 1.5, noise: float = 0.05, test_size: float = 0.25,
+    seed: int = 0, device: torch.device | str = "cpu",
+) -> Split:
+    """Two interleaved spirals in 2-D (radius grows with angle), two classes, seeded."""
+    if n < 4:
+        raise ValueError(f"n must be at least 4, got {n}")
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, size=n)
+    t = rng.uniform(0.05, 1.0, size=n)
+    angle = 2 * np.pi * turns * t + np.pi * y
+    x = np.stack([t * np.cos(angle), t * np.sin(angle)], axis=1)
+    x = x + noise * rng.standard_normal(x.shape)
+    return _as_split(*train_test_split(x, y, test_size=test_size, random_state=seed), device=device)
