@@ -32,7 +32,7 @@ unit: $(STAMP)
 	$(BIN)/python -m pytest tests -m "not site and not browser" -q
 
 nbval: $(STAMP)
-	$(BIN)/python -m pytest --nbval $(NOTEBOOKS) --sanitize-with tests/nbval_sanitize.cfg -q --durations=0 -p no:cacheprovider
+	$(BIN)/python -m pytest --nbval $(NOTEBOOKS) --nbval-sanitize-with tests/nbval_sanitize.cfg -q --durations=0 -p no:cacheprovider
 
 site: $(STAMP)
 	$(BIN)/python -m pytest tests -m "site" -q

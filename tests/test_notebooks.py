@@ -1,0 +1,86 @@
+"""Every notebook follows the course's conventions and agrees with _config.yml."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from course import BOOK, ROOT, load, notebooks, repository_slug, repository_url, source, toc_files
+
+NOTEBOOKS = notebooks()
+IDS = [p.name for p in NOTEBOOKS]
+
+
+def test_there_are_notebooks_and_all_are_in_the_toc():
+    assert NOTEBOOKS, "no notebooks in book/"
+    in_toc = set(toc_files())
+    for path in NOTEBOOKS:
+        assert f"book/{path.stem}" in in_toc, f"{path.name} is not in _toc.yml"
+    for entry in in_toc:
+        assert any((ROOT / f"{entry}{ext}").exists() for ext in (".md", ".ipynb")), entry
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_colab_badge_points_at_this_notebook(path):
+    first = load(path)["cells"][0]
+    assert first["cell_type"] == "markdown" and source(first).startswith("# ")
+    expected = (f"https://colab.research.google.com/github/{repository_slug()}/blob/"
+                f"main/book/{path.name}")
+    assert expected in source(first), f"badge of {path.name} must link to {expected}"
+    assert "colab-badge.svg" in source(first)
+    assert "What you will learn" in source(first) or path.stem.startswith("07")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_install_cell_uses_configured_repository(path):
+    code = [c for c in load(path)["cells"] if c["cell_type"] == "code"]
+    install = source(code[0])
+    assert "import relu_course" in install and "except ImportError" in install
+    urls = re.findall(r"git\+(\S+?)[\"']", install)
+    assert urls == [repository_url()], f"install cell installs {urls}, config says {repository_url()}"
+    setup = source(code[1])
+    assert "seed(" in setup and "get_device()" in setup
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_executed_in_order_without_errors(path):
+    code = [c for c in load(path)["cells"] if c["cell_type"] == "code" and source(c).strip()]
+    counts = [c.get("execution_count") for c in code]
+    assert None not in counts, f"{path.name} has unexecuted cells: run `make notebooks`"
+    assert counts == list(range(1, len(counts) + 1)), f"{path.name} was not run top to bottom once"
+    for cell in code:
+        for out in cell.get("outputs", []):
+            assert out["output_type"] != "error", f"{path.name} has a stored error"
+            text = "".join(out.get("text", ""))
+            assert "Traceback" not in text and "it/s]" not in text, f"{path.name}: traceback or progress bar in output"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_claims_table_and_exercises(path):
+    cells = load(path)["cells"]
+    md = "\n".join(source(c) for c in cells if c["cell_type"] == "markdown")
+    assert "## Claims checked" in md
+    assert any("claims.show()" in source(c) for c in cells if c["cell_type"] == "code")
+    if path.stem.startswith("07"):
+        return
+    assert "## Exercises" in md
+    solutions = [c for c in cells if c["cell_type"] == "code" and "hide-input" in c.get("metadata", {}).get("tags", [])]
+    assert len(solutions) >= 3, f"{path.name} needs at least three exercise solutions tagged hide-input"
+    for cell in solutions:
+        assert "assert" in source(cell), f"a solution of {path.name} asserts nothing"
+
+
+def test_config_has_one_repository_url():
+    text = (ROOT / "_config.yml").read_text()
+    assert text.count("github.com/") == 1, "the repository URL must be set once, in repository.url"
+
+
+def test_references_cover_claims_papers():
+    bib = (BOOK / "references.bib").read_text()
+    for key in ["glorot2010understanding", "glorot2011deep", "nair2010rectified", "jarrett2009best",
+                "krizhevsky2012imagenet", "maas2013rectifier", "goodfellow2013maxout", "he2015delving",
+                "le2015simple", "clevert2015fast", "klambauer2017self", "hendrycks2016gelu",
+                "ramachandran2017searching", "misra2019mish", "lu2019dying", "hanin2019complexity",
+                "goodfellow2016deep", "fukushima1969visual", "hahnloser2000digital", "leshno1993multilayer"]:
+        assert f"{{{key}," in bib, key

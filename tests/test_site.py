@@ -1,0 +1,86 @@
+"""Tests of the built website (run `make book` first)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import pytest
+from bs4 import BeautifulSoup
+
+from course import HTML, notebooks, repository_slug, toc_files
+
+pytestmark = pytest.mark.site
+
+PAGES = sorted(HTML.rglob("*.html")) if HTML.exists() else []
+# external images allowed on pages (they load when online; the site does not depend on them)
+EXTERNAL_IMAGES = ("https://colab.research.google.com/assets/colab-badge.svg",)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def built():
+    if not (HTML / "index.html").exists():
+        pytest.fail("no built site in _build/html: run `make book` first")
+
+
+def soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def test_every_toc_entry_has_a_page():
+    for entry in toc_files():
+        assert (HTML / f"{entry}.html").exists(), f"no page for {entry}"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(HTML)))
+def test_images_exist(page):
+    for img in soup(page).find_all("img"):
+        src = img.get("src", "")
+        if src.startswith("data:"):
+            continue
+        if urlparse(src).scheme:
+            assert src in EXTERNAL_IMAGES, f"{page.name} loads an external image {src}"
+            continue
+        target = (page.parent / unquote(urlparse(src).path)).resolve()
+        assert target.exists() and target.stat().st_size > 0, f"{page.name}: missing image {src}"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(HTML)))
+def test_no_traceback_or_error_output(page):
+    text = soup(page).get_text()
+    assert "Traceback (most recent call last)" not in text
+    assert not re.search(r"\b\w+Error: ", text) or page.name in ("api.html",), page.name
+
+
+def test_chapters_have_math_figures_and_local_mathjax():
+    for nb in notebooks():
+        page = HTML / "book" / f"{nb.stem}.html"
+        s = soup(page)
+        assert s.select(".math"), f"{page.name} has no math"
+        assert s.select("img"), f"{page.name} has no figure"
+        scripts = [t.get("src", "") for t in s.find_all("script")]
+        mathjax = [src for src in scripts if "mathjax" in src.lower()]
+        assert mathjax and all(not urlparse(src).scheme for src in mathjax), mathjax
+        assert (page.parent / urlparse(mathjax[0]).path).resolve().exists()
+
+
+def test_colab_launch_links_point_at_each_notebook():
+    for nb in notebooks():
+        s = soup(HTML / "book" / f"{nb.stem}.html")
+        links = [a.get("href", "") for a in s.find_all("a") if "colab.research.google.com/github" in a.get("href", "")]
+        expected = f"https://colab.research.google.com/github/{repository_slug()}/blob/main/book/{nb.name}"
+        assert links and all(link == expected for link in links), (nb.name, links)
+
+
+def test_claims_tables_render_as_tables():
+    for nb in notebooks():
+        s = soup(HTML / "book" / f"{nb.stem}.html")
+        headers = [th.get_text(strip=True) for th in s.find_all("th")]
+        assert "Verdict" in headers, f"{nb.stem}: claims table missing"
+
+
+def test_references_page_lists_papers():
+    text = soup(HTML / "book" / "references.html").get_text()
+    for name in ("Glorot", "Krizhevsky", "Hahnloser", "Leshno", "Klambauer"):
+        assert name in text
