@@ -9,7 +9,7 @@ NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
 export RELU_COURSE_PROGRESS := 0
 export PYTHONHASHSEED := 0
 
-.PHONY: setup book test unit nbval build-strict site notebooks serve clean
+.PHONY: setup book test unit nbval site browser browser-deps notebooks serve clean
 
 setup: $(STAMP)
 
@@ -26,7 +26,8 @@ book: $(STAMP)
 	@echo "The website is at file://$(CURDIR)/_build/html/index.html (or run: make serve)"
 
 ## test: package tests, nbval over every notebook, strict book build, tests of the built site
-test: unit nbval book site
+## (static checks, then in headless Chromium)
+test: unit nbval book site browser
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests -m "not site and not browser" -q
@@ -36,6 +37,19 @@ nbval: $(STAMP)
 
 site: $(STAMP)
 	$(BIN)/python -m pytest tests -m "site" -q
+
+## browser: the built site in headless Chromium (Debian's package; installed here when missing)
+browser: $(STAMP) browser-deps
+	$(BIN)/python -m pytest tests -m "browser" -q
+	@echo "Screenshots of every page: $(CURDIR)/_build/screenshots/"
+
+CHROMIUM ?= /usr/bin/chromium
+browser-deps:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+		echo "Installing Debian's chromium for the browser tests"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium > /dev/null; \
+	fi
 
 ## notebooks: re-execute every notebook in place (commit the result), printing each one's time
 notebooks: $(STAMP)

@@ -14,8 +14,6 @@ from course import HTML, notebooks, repository_slug, toc_files
 pytestmark = pytest.mark.site
 
 PAGES = sorted(HTML.rglob("*.html")) if HTML.exists() else []
-# external images allowed on pages (they load when online; the site does not depend on them)
-EXTERNAL_IMAGES = ("https://colab.research.google.com/assets/colab-badge.svg",)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -39,9 +37,7 @@ def test_images_exist(page):
         src = img.get("src", "")
         if src.startswith("data:"):
             continue
-        if urlparse(src).scheme:
-            assert src in EXTERNAL_IMAGES, f"{page.name} loads an external image {src}"
-            continue
+        assert not urlparse(src).scheme, f"{page.name} loads an image from another host: {src}"
         target = (page.parent / unquote(urlparse(src).path)).resolve()
         assert target.exists() and target.stat().st_size > 0, f"{page.name}: missing image {src}"
 

@@ -1,0 +1,177 @@
+"""The built website in a real browser: headless Chromium (Debian's package) driven by Playwright.
+
+Every page loads with no console errors, math is typeset by the bundled MathJax
+with no network, every image has loaded, launch links point at the right
+notebook, search works, a phone-width viewport keeps the text readable, and
+figures stay legible in dark mode. Screenshots go to _build/screenshots/.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import re
+import threading
+from pathlib import Path
+
+import pytest
+
+from course import HTML, ROOT, notebooks, repository_slug, toc_files
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("RELU_COURSE_CHROMIUM", "/usr/bin/chromium")
+SHOTS = ROOT / "_build" / "screenshots"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--disable-default-apps"]
+PAGES = [f"{entry}.html" for entry in toc_files()] + ["search.html", "genindex.html"]
+CHAPTERS = [f"book/{nb.stem}.html" for nb in notebooks()]
+
+
+@pytest.fixture(scope="module")
+def server():
+    if not (HTML / "index.html").exists():
+        pytest.fail("no built site in _build/html: run `make book` first")
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=str(HTML))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"no Chromium at {CHROMIUM}: `make browser-deps` installs Debian's package")
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def open_page(browser, url, mode="light", viewport=(1280, 900)):
+    """Open ``url`` in a fresh context; block every request that leaves localhost."""
+    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+    context.add_init_script(f"localStorage.setItem('mode', '{mode}'); localStorage.setItem('theme', '{mode}');")
+    offsite = []
+
+    def route(r):
+        if r.request.url.startswith(("http://127.0.0.1", "data:", "blob:")):
+            return r.continue_()
+        offsite.append(r.request.url)
+        return r.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url, wait_until="load")
+    page.evaluate("""async () => {
+        for (const img of document.images) img.loading = 'eager';
+        await Promise.all(Array.from(document.images).map(i => i.complete ? 0 :
+            new Promise(r => { i.onload = i.onerror = r; })));
+        if (window.MathJax && MathJax.startup && MathJax.startup.promise) await MathJax.startup.promise;
+    }""")
+    return context, page, errors, offsite
+
+
+def shot_name(page_path: str, suffix: str = "") -> Path:
+    return SHOTS / (page_path.replace("/", "_").replace(".html", "") + suffix + ".png")
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_loads_cleanly_with_math_and_images(browser, server, path):
+    context, page, errors, offsite = open_page(browser, f"{server}/{path}")
+    try:
+        assert errors == [], f"{path}: console errors {errors}"
+        assert offsite == [], f"{path}: requests to other hosts {offsite}"
+        broken = page.evaluate("Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)")
+        assert broken == [], f"{path}: images that did not load: {broken}"
+        untypeset = page.evaluate("document.querySelectorAll('.math:not(:has(mjx-container))').length")
+        assert untypeset == 0, f"{path}: {untypeset} math elements not typeset"
+        prose = page.evaluate("""() => {
+            const main = document.querySelector('article') || document.body;
+            const copy = main.cloneNode(true);
+            copy.querySelectorAll('pre, code, .highlight, script, mjx-container, .cell_output').forEach(e => e.remove());
+            return copy.innerText;
+        }""")
+        raw = re.findall(r"\$[^$\s][^$\n]{0,80}\$", prose)
+        assert raw == [], f"{path}: raw TeX left in the text: {raw[:3]}"
+        page.screenshot(path=str(shot_name(path)), full_page=True)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("path", CHAPTERS)
+def test_chapter_math_rendered_and_colab_link(browser, server, path):
+    context, page, errors, _ = open_page(browser, f"{server}/{path}")
+    try:
+        assert page.evaluate("document.querySelectorAll('mjx-container').length") > 0
+        stem = Path(path).stem
+        expected = f"https://colab.research.google.com/github/{repository_slug()}/blob/main/book/{stem}.ipynb"
+        hrefs = page.evaluate("Array.from(document.querySelectorAll('a')).map(a => a.href)"
+                              ".filter(h => h.includes('colab.research.google.com/github'))")
+        assert hrefs and set(hrefs) == {expected}, hrefs
+        download = page.evaluate("Array.from(document.querySelectorAll('a')).map(a => a.getAttribute('href'))"
+                                 ".filter(h => h && h.endsWith('.ipynb') && h.includes('_sources'))")
+        assert download, f"{path}: no download link to the notebook"
+    finally:
+        context.close()
+
+
+def test_search_finds_he_initialization(browser, server):
+    context, page, errors, _ = open_page(browser, f"{server}/search.html?q=He+initialization")
+    try:
+        page.wait_for_selector("#search-results ul.search li", timeout=20000)
+        results = page.evaluate("Array.from(document.querySelectorAll('#search-results ul.search li a')).map(a => a.getAttribute('href'))")
+        assert any("05_tips" in r or "init" in r for r in results), results
+        assert errors == []
+        page.screenshot(path=str(shot_name("search", "-he-initialization")), full_page=True)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("path", CHAPTERS[:1] + ["book/intro.html"])
+def test_phone_width_keeps_text_readable(browser, server, path):
+    context, page, errors, _ = open_page(browser, f"{server}/{path}", viewport=(390, 844))
+    try:
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 1, f"{path}: page is {overflow}px wider than a phone screen"
+        size = page.evaluate("parseFloat(getComputedStyle(document.querySelector('article p')).fontSize)")
+        assert size >= 14, f"{path}: body text is {size}px on a phone"
+        width = page.evaluate("document.querySelector('article p').getBoundingClientRect().width")
+        assert width >= 300, f"{path}: text column only {width}px wide on a phone"
+        page.screenshot(path=str(shot_name(path, "-phone")), full_page=False)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("path", CHAPTERS)
+def test_figures_stay_legible_in_dark_mode(browser, server, path):
+    context, page, errors, _ = open_page(browser, f"{server}/{path}", mode="dark")
+    try:
+        assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+        corners = page.evaluate("""() => Array.from(document.querySelectorAll('.cell_output img')).map(img => {
+            const c = document.createElement('canvas');
+            c.width = img.naturalWidth; c.height = img.naturalHeight;
+            const ctx = c.getContext('2d'); ctx.drawImage(img, 0, 0);
+            const p = ctx.getImageData(2, 2, 1, 1).data;
+            return {filter: getComputedStyle(img).filter, rgba: Array.from(p)};
+        })""")
+        assert corners, f"{path}: no figures"
+        for fig in corners:
+            assert fig["rgba"] == [255, 255, 255, 255], f"{path}: figure background is not opaque white: {fig}"
+            assert "invert" not in fig["filter"], f"{path}: dark mode inverts figures"
+        page.screenshot(path=str(shot_name(path, "-dark")), full_page=True)
+    finally:
+        context.close()
