@@ -80,3 +80,28 @@ def test_references_page_lists_papers():
     text = soup(HTML / "book" / "references.html").get_text()
     for name in ("Glorot", "Krizhevsky", "Hahnloser", "Leshno", "Klambauer"):
         assert name in text
+
+
+def test_claims_ledger_links_reach_their_sections():
+    page = HTML / "book" / "claims_ledger.html"
+    s = soup(page)
+    links = [a["href"] for a in s.select("table.claims-ledger a[href]")]
+    assert links, "the claims ledger has no rows"
+    for href in links:
+        target, _, anchor = href.partition("#")
+        target_page = (page.parent / target).resolve()
+        assert target_page.exists(), href
+        if anchor:
+            assert soup(target_page).find(id=anchor), f"{href}: no section with that anchor"
+
+
+def test_claims_ledger_matches_the_notebooks():
+    from relu_course.claims import load
+
+    rows = load(notebooks())
+    s = soup(HTML / "book" / "claims_ledger.html")
+    ledger_rows = s.select("table.claims-ledger tbody tr")
+    assert len(ledger_rows) == len(rows)
+    for tr, row in zip(ledger_rows, rows):
+        cells = [td.get_text(" ", strip=True) for td in tr.find_all("td")]
+        assert cells[1:] == [row["claim"], row["source"], row["measured"], row["verdict"]]
