@@ -29,11 +29,13 @@ Conventions
   ``shifted_relu'(-shift) = 1``.
 * NaN in gives NaN out; no finite input makes NumPy warn about overflow or an
   invalid value, and no finite input gives NaN or inf where the function is
-  finite (branches that ``where`` discards are computed on clipped inputs).
+  finite (branches that ``where`` discards are computed on clipped inputs). A
+  result too large for its dtype (``selu(3e38)`` in float32) is inf, as in PyTorch.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
@@ -108,10 +110,17 @@ def _sigmoid(o, x):
     return o.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z))
 
 
+def _scaled(o, x, beta, threshold):
+    """``beta * x`` clipped to [-800, threshold]: softplus is linear above the threshold
+    and e^{-800} underflows to 0, so the clip changes no value and prevents overflow."""
+    hi = threshold / beta
+    return beta * o.clip(x, min(-800.0 / beta, hi), hi)
+
+
 def _softplus(o, x, beta, threshold):
-    bx = beta * x
+    bx = _scaled(o, x, beta, threshold)
     smooth = (o.log1p(o.exp(-o.abs(bx))) + o.clip(bx, 0.0, None)) / beta
-    return o.where(bx > threshold, x, smooth)
+    return o.where(x > threshold / beta, x, smooth)
 
 
 def _phi(o, x):
@@ -235,7 +244,7 @@ def _f_softplus(o, x, beta, threshold):
 
 
 def _g_softplus(o, x, beta, threshold):
-    return o.where(beta * x > threshold, 1.0, _sigmoid(o, beta * x))
+    return o.where(x > threshold / beta, 1.0, _sigmoid(o, _scaled(o, x, beta, threshold)))
 
 
 def _f_mish(o, x):
@@ -396,6 +405,38 @@ _register(_Spec("shifted_relu", r"g(x) = \max(x, -s)", _f_shifted_relu, _g_shift
 
 _ALIASES = {"swish": "silu"}
 
+# PyTorch kernels that write into a given tensor (``out=``) or over their input (in
+# place), for the registered functions that have one. ``torch.relu`` takes no ``out=``;
+# PyTorch computes it as ``clamp_min(x, 0)``, whose ``out=`` form is the same kernel.
+# Out-of-place calls use ``_Spec.torch_forward``; these serve ``act(x, out=...)`` and
+# ``act(x, inplace=True)`` and the benchmark (:mod:`relu_course.bench`).
+_OUT_KERNELS: dict[str, Callable] = {
+    "identity": lambda x, out: out.copy_(x),
+    "relu": lambda x, out: torch.clamp_min(x, 0.0, out=out),
+    "sigmoid": lambda x, out: torch.sigmoid(x, out=out),
+    "tanh": lambda x, out: torch.tanh(x, out=out),
+    "leaky_relu": lambda x, out, negative_slope: torch.ops.aten.leaky_relu.out(x, negative_slope, out=out),
+    "elu": lambda x, out, alpha: torch.ops.aten.elu.out(x, alpha, out=out),
+    "selu": lambda x, out: torch.ops.aten.elu.out(x, SELU_ALPHA, SELU_SCALE, out=out),
+    "gelu": lambda x, out, approximate: torch.ops.aten.gelu.out(x, approximate=approximate, out=out),
+    "silu": lambda x, out: torch.ops.aten.silu.out(x, out=out),
+    "softplus": lambda x, out, beta, threshold: torch.ops.aten.softplus.out(x, beta, threshold, out=out),
+    "mish": lambda x, out: torch.ops.aten.mish.out(x, out=out),
+    "shifted_relu": lambda x, out, shift: torch.clamp_min(x, -shift, out=out),
+}
+_INPLACE_KERNELS: dict[str, Callable] = {
+    "identity": lambda x: x,
+    "relu": torch.relu_,
+    "sigmoid": torch.sigmoid_,
+    "tanh": torch.tanh_,
+    "leaky_relu": lambda x, negative_slope: F.leaky_relu_(x, negative_slope),
+    "elu": lambda x, alpha: F.elu_(x, alpha),
+    "selu": torch.selu_,
+    "silu": lambda x: F.silu(x, inplace=True),
+    "mish": lambda x: F.mish(x, inplace=True),
+    "shifted_relu": lambda x, shift: x.clamp_min_(-shift),
+}
+
 
 def names() -> list[str]:
     """The registered activation names (aliases such as ``swish`` included)."""
@@ -442,6 +483,14 @@ class Activation:
         self.params = dict(params)
         self.formula = spec.formula
         self.kink = spec.kink
+        #: Which of ``"out"`` and ``"inplace"`` PyTorch has a dedicated kernel for.
+        self.kernels = frozenset(
+            kind for kind, table in (("out", _OUT_KERNELS), ("inplace", _INPLACE_KERNELS))
+            if spec.name in table)
+        # The kernels with this activation's parameters bound, looked up once.
+        out_k, in_k = _OUT_KERNELS.get(spec.name), _INPLACE_KERNELS.get(spec.name)
+        self._out_kernel = functools.partial(out_k, **self.params) if out_k and self.params else out_k
+        self._inplace_kernel = functools.partial(in_k, **self.params) if in_k and self.params else in_k
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
@@ -467,14 +516,54 @@ class Activation:
             return self._apply(np.asarray(x), reference, None)[()]
         if isinstance(x, np.ndarray):
             work, out_dtype = _floating(x)
-            return np.asarray(reference(_NumpyOps, work, **self.params), dtype=out_dtype)
+            # A result beyond the dtype's range (selu(3e38) in float32) becomes inf, as in
+            # PyTorch, without a warning; invalid operations (NaN from inf - inf) still warn.
+            with np.errstate(over="ignore"):
+                return np.asarray(reference(_NumpyOps, work, **self.params), dtype=out_dtype)
         raise TypeError(
             f"{self.name}: expected a number, list, NumPy array or torch tensor, got {type(x).__name__}"
         )
 
-    def __call__(self, x: Any) -> Any:
-        """Evaluate the activation; see the class docstring for accepted inputs."""
-        return self._apply(x, self._spec.forward, self._spec.torch_forward)
+    def __call__(self, x: Any, *, out: torch.Tensor | None = None, inplace: bool = False) -> Any:
+        """Evaluate the activation; see the class docstring for accepted inputs.
+
+        For tensors only: ``out=y`` writes the result into ``y`` (same shape, dtype
+        and device as ``x``) and returns it; ``inplace=True`` overwrites ``x`` and
+        returns it. Both skip allocating a result. They use PyTorch's dedicated
+        kernel where it has one (listed in ``act.kernels``), otherwise they compute
+        out of place and copy, which costs one extra pass over memory. Like PyTorch's
+        own ``out=`` and in-place forms they are not for tensors that need gradients.
+
+        Example::
+
+            >>> x = torch.tensor([-1.0, 2.0]); y = torch.empty(2)
+            >>> get("relu")(x, out=y)
+            tensor([0., 2.])
+        """
+        if out is None and not inplace:
+            return self._apply(x, self._spec.forward, self._spec.torch_forward)
+        if not isinstance(x, torch.Tensor):
+            raise ValueError(f"{self.name}: out= and inplace= need a torch tensor, got {type(x).__name__}")
+        if out is not None:
+            if inplace:
+                raise ValueError(f"{self.name}: give either out= or inplace=True, not both")
+            # Checked here because PyTorch would silently resize or cast into a mismatched
+            # ``out``; the device is checked only on failure, to keep the call cheap.
+            if not isinstance(out, torch.Tensor) or out.shape != x.shape or out.dtype != x.dtype:
+                got = f"{tuple(out.shape)} {out.dtype}" if isinstance(out, torch.Tensor) else type(out).__name__
+                raise ValueError(f"{self.name}: out must be a tensor of x's shape and dtype "
+                                 f"{tuple(x.shape)} {x.dtype}, got {got}")
+            try:
+                if self._out_kernel is not None:
+                    return self._out_kernel(x, out)
+                return out.copy_(self._spec.torch_forward(x, **self.params))
+            except RuntimeError as err:
+                if out.device != x.device:
+                    raise ValueError(f"{self.name}: out is on {out.device} but x on {x.device}") from err
+                raise
+        if self._inplace_kernel is not None:
+            return self._inplace_kernel(x)
+        return x.copy_(self._spec.torch_forward(x, **self.params))
 
     def grad(self, x: Any) -> Any:
         """The analytic derivative :math:`g'(x)`, same input kinds as ``act(x)``.
