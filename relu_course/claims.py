@@ -79,3 +79,75 @@ class ClaimsTable:
     def counts(self) -> dict[str, int]:
         """How many rows carry each verdict."""
         return {v: sum(r.verdict == v for r in self.rows) for v in VERDICTS}
+
+
+def load(paths) -> list[dict]:
+    """Read the claims rows that :meth:`ClaimsTable.show` attached to executed notebooks.
+
+    ``paths``: one path or an iterable of paths to ``.ipynb`` files, read as JSON in
+    the order given. In each notebook the last output that carries
+    :data:`METADATA_KEY` is used (``show()`` renders the whole table each time).
+    Returns one dict per row, in order, with the keys ``chapter`` (the name given to
+    :class:`ClaimsTable`), ``notebook`` (the file name), ``claim``, ``source``,
+    ``measured``, ``verdict`` and ``section``.
+
+    Raises ``FileNotFoundError`` for a missing file and ``ValueError`` for a file
+    that is not a notebook or has no claims output (not executed, or no
+    ``claims.show()`` cell).
+
+    Example::
+
+        >>> rows = load(["book/01_saturation.ipynb", "book/02_relu.ipynb"])
+        >>> {r["chapter"] for r in rows}
+        {'01_saturation', '02_relu'}
+    """
+    import json
+    import os
+    from pathlib import Path
+
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    rows: list[dict] = []
+    for path in map(Path, paths):
+        if not path.is_file():
+            raise FileNotFoundError(f"no notebook at {path}")
+        try:
+            nb = json.loads(path.read_text(encoding="utf-8"))
+            cells = nb["cells"]
+        except (ValueError, KeyError, TypeError) as err:
+            raise ValueError(f"{path} is not a Jupyter notebook: {err}") from None
+        found = None
+        for cell in cells:
+            for output in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
+                meta = (output.get("metadata") or {}).get(METADATA_KEY)
+                if meta is not None:
+                    found = meta
+        if found is None:
+            raise ValueError(
+                f"{path} has no claims table in its outputs: execute it, and check that it "
+                f"ends with a cell calling ClaimsTable.show()")
+        fields = set(Claim.__dataclass_fields__)
+        for row in found.get("rows", []):
+            rows.append({"chapter": found.get("chapter", ""), "notebook": path.name,
+                         **{k: row.get(k, "") for k in Claim.__dataclass_fields__},
+                         **{k: v for k, v in row.items() if k not in fields}})
+    return rows
+
+
+def table(rows: list[dict], columns=("chapter", "claim", "measured", "verdict")) -> str:
+    """Rows as returned by :func:`load`, as a Markdown table of the given ``columns``
+    (the verdict in bold). Raises ``ValueError`` for a column no row has."""
+    columns = list(columns)
+    known = set().union(*(r.keys() for r in rows)) if rows else set(columns)
+    missing = [c for c in columns if c not in known]
+    if missing:
+        raise ValueError(f"unknown column(s) {missing}; rows have {sorted(known)}")
+    lines = ["| " + " | ".join(c.capitalize() for c in columns) + " |",
+             "| " + " | ".join("---" for _ in columns) + " |"]
+    for r in rows:
+        cells = [f"**{r.get(c, '')}**" if c == "verdict" else str(r.get(c, "")) for c in columns]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines)
+
+
+__all__ += ["load", "table"]

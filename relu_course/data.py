@@ -125,3 +125,55 @@ def spirals(
     x = np.stack([t * np.cos(angle), t * np.sin(angle)], axis=1)
     x = x + noise * rng.standard_normal(x.shape)
     return _as_split(*train_test_split(x, y, test_size=test_size, random_state=seed), device=device)
+
+
+def adding_problem(
+    n: int = 2000, seq_len: int = 50, seed: int = 0, device: torch.device | str = "cpu",
+    test_size: float = 0.25,
+) -> Split:
+    r"""The adding problem (Hochreiter & Schmidhuber 1997; Le et al. 2015): a regression
+    over long sequences.
+
+    Each sequence has ``seq_len`` steps of two inputs: a value :math:`u_t \sim U(0, 1)`
+    and a marker :math:`m_t \in \{0, 1\}` that is 1 at exactly two steps, one drawn
+    uniformly from the first half of the sequence and one from the second half. The
+    target is the sum of the two marked values, :math:`y = \sum_t m_t u_t \in [0, 2]`.
+    Always predicting the mean, 1, gives a mean squared error of
+    :math:`\mathrm{Var}[u_a + u_b] = 2/12 = 1/6 \approx 0.167`: the baseline to beat.
+
+    Shapes: ``x`` is (N, seq_len, 2) float32 (batch first, channel 0 the values,
+    channel 1 the markers); ``y`` is (N,) float32. ``n`` sequences are drawn with a
+    NumPy generator seeded with ``seed``; the last ``round(n * test_size)`` form the
+    test set. Train with ``loss="mse"``.
+
+    Example::
+
+        >>> split = adding_problem(100, seq_len=20)
+        >>> split.x_train.shape, split.y_train.dtype
+        (torch.Size([75, 20, 2]), torch.float32)
+    """
+    if int(seq_len) != seq_len or seq_len < 2:
+        raise ValueError(f"seq_len must be an integer >= 2, got {seq_len!r}")
+    if int(n) != n or n < 2:
+        raise ValueError(f"n must be an integer >= 2, got {n!r}")
+    if not 0.0 < test_size < 1.0:
+        raise ValueError(f"test_size must be in (0, 1), got {test_size!r}")
+    n, seq_len = int(n), int(seq_len)
+    n_test = int(round(n * test_size))
+    if not 1 <= n_test <= n - 1:
+        raise ValueError(f"n={n} with test_size={test_size} leaves an empty train or test set")
+    rng = np.random.default_rng(seed)
+    values = rng.uniform(0.0, 1.0, size=(n, seq_len))
+    half = seq_len // 2
+    first = rng.integers(0, half, size=n)
+    second = rng.integers(half, seq_len, size=n)
+    markers = np.zeros((n, seq_len))
+    markers[np.arange(n), first] = 1.0
+    markers[np.arange(n), second] = 1.0
+    x = torch.as_tensor(np.stack([values, markers], axis=2), dtype=torch.float32, device=device)
+    y = torch.as_tensor((values * markers).sum(axis=1), dtype=torch.float32, device=device)
+    cut = n - n_test
+    return Split(x[:cut], y[:cut], x[cut:], y[cut:])
+
+
+__all__ += ["adding_problem"]

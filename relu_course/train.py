@@ -47,10 +47,19 @@ class History:
     step_acc: list[float] = field(default_factory=list)  # every mini-batch's accuracy
     diverged: bool = False  # stopped early because the loss became NaN or inf
 
-    def steps_to(self, acc: float) -> int | None:
-        """The first step (1-based) whose mini-batch accuracy reached ``acc``, or ``None``."""
-        for i, a in enumerate(self.step_acc, start=1):
-            if a >= acc:
+    def steps_to(self, acc: float, window: int = 1) -> int | None:
+        """The first step (1-based) whose mini-batch accuracy reached ``acc``, or ``None``.
+
+        With ``window=w > 1`` the test is on the running mean of the last ``w``
+        mini-batch accuracies (over fewer at the start), e.g. one epoch's worth,
+        which smooths out lucky batches: the training error a training loop reports.
+        """
+        if int(window) < 1:
+            raise ValueError(f"window must be >= 1, got {window}")
+        window = int(window)
+        for i in range(1, len(self.step_acc) + 1):
+            last = self.step_acc[max(0, i - window):i]
+            if math.fsum(last) / len(last) >= acc:
                 return i
         return None
 

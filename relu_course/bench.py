@@ -1,0 +1,445 @@
+r"""Timing activation functions forward and backward, next to a plain copy.
+
+An element-wise activation on a tensor of :math:`n` elements reads :math:`n`
+values and writes :math:`n` values. A copy of the same tensor moves exactly
+those bytes and computes nothing, so its time is the memory-bandwidth limit
+for any element-wise operation: an activation can at best match it. Each
+:class:`Timing` therefore reports the time, elements and bytes per second, and
+the ratio to a copy of the same tensor timed in the same session.
+
+Modes (what one timed call does; ``x`` is the input, ``y`` a preallocated tensor):
+
+* ``"forward"``: ``y = f(x)``, out of place (allocates the result);
+* ``"out"``: ``f(x, out=y)``, writes into ``y`` (no allocation);
+* ``"inplace"``: ``f(x)`` overwriting ``x`` (e.g. ``torch.relu_``);
+* ``"backward"``: forward and backward, ``torch.autograd.grad(f(x), x, g)``;
+* baselines ``"copy"`` (``y.copy_(x)``) and ``"clone"`` (``x.clone()``, a copy
+  that allocates, the counterpart of ``"forward"``).
+
+Bytes per call follow the minimal traffic model :data:`TRAFFIC`: :math:`2n`
+elements for a forward pass or a copy (read ``x``, write ``y``), :math:`5n` for
+forward plus backward (the backward pass reads the incoming gradient and one
+saved tensor, and writes the input gradient). Caches can beat the model (a
+tensor that fits in cache is not read from memory at all); it is a yardstick,
+not a measurement of DRAM traffic.
+
+Timing: each callable is warmed up, then called in batches long enough to be
+timed reliably (at least ``min_time`` seconds); the batches of all the
+callables for one size are interleaved, so a burst of load from elsewhere on
+the machine hits them all alike, and the median over ``repeat`` batches is
+reported. On CUDA (and MPS) the device is synchronised before and after every
+batch. In-place batches are capped at :data:`INPLACE_MAX_CALLS` calls and start
+from a fresh copy of the input, so repeated application (``silu`` of ``silu``
+of ...) does not drift into subnormal numbers, which are slow on CPUs.
+
+From the command line::
+
+    python -m relu_course.bench --names relu sigmoid tanh --sizes 1e3 1e5 1e7
+    python -m relu_course.bench --modes out inplace --impl torch package --sizes 1e7
+
+Example::
+
+    >>> from relu_course import bench
+    >>> rows = bench.bench(["relu"], sizes=[10_000], modes=["forward"])
+    >>> bench.find(rows, name="relu", mode="forward").vs_copy  # doctest: +SKIP
+    1.3
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import statistics
+import sys
+import time
+from dataclasses import asdict, dataclass
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+import torch
+
+from relu_course import activations as _acts
+from relu_course.device import get_device
+from relu_course.progress import progress as _progress
+
+__all__ = [
+    "MODES", "BASELINES", "IMPLS", "TRAFFIC", "DEFAULT_ACTIVATIONS", "DEFAULT_SIZES",
+    "INPLACE_MAX_CALLS", "Timing", "synchronize", "time_calls", "kernel", "bench",
+    "select", "find", "format_table", "log_sizes", "main",
+]
+
+MODES = ("forward", "out", "inplace", "backward")
+BASELINES = ("copy", "clone")
+#: ``"torch"``: PyTorch's own function; ``"package"``: the same through :class:`~relu_course.activations.Activation`.
+IMPLS = ("torch", "package")
+#: Elements moved per element of the tensor, per call (read + write), by mode.
+TRAFFIC = {"forward": 2, "out": 2, "inplace": 2, "backward": 5, "copy": 2, "clone": 2}
+DEFAULT_ACTIVATIONS = ("relu", "sigmoid", "tanh", "gelu", "elu", "silu", "softplus")
+#: From well inside the caches (4 kB) to far beyond a typical last-level cache (400 MB).
+DEFAULT_SIZES = (10**3, 10**4, 10**5, 10**6, 10**7, 10**8)
+#: The most in-place calls in one timed batch (see the module docstring).
+INPLACE_MAX_CALLS = 50
+
+
+@dataclass(frozen=True)
+class Timing:
+    """One measurement: median seconds per call and what follows from it.
+
+    ``vs_copy`` is ``seconds`` divided by the time of a copy of the same tensor
+    (``copy`` mode); 1.0 means as fast as a copy. ``bandwidth_fraction`` is
+    ``bytes_per_s`` divided by the copy's: the share of the copy's memory
+    bandwidth the call achieves under the :data:`TRAFFIC` model (for the
+    forward modes it equals ``1 / vs_copy``).
+    """
+
+    name: str
+    mode: str
+    impl: str
+    size: int
+    dtype: str
+    device: str
+    threads: int
+    seconds: float
+    elements_per_s: float
+    bytes_per_s: float
+    vs_copy: float
+    bandwidth_fraction: float
+    calls: int  # calls per timed batch
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def synchronize(device: torch.device | str) -> None:
+    """Wait for queued work on ``device`` to finish (CUDA, MPS); nothing on the CPU."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    elif device.type == "mps":
+        torch.mps.synchronize()
+
+
+def _time_batch(fn: Callable[[], Any], number: int, device: torch.device) -> float:
+    synchronize(device)
+    start = time.perf_counter()
+    for _ in range(number):
+        fn()
+    synchronize(device)
+    return (time.perf_counter() - start) / number
+
+
+def time_calls(
+    fns: Mapping[str, Callable[[], Any]],
+    device: torch.device | str | None = None,
+    repeat: int = 5,
+    warmup: int = 2,
+    min_time: float = 2e-3,
+    max_calls: int | Mapping[str, int] = 10_000,
+    setup: Mapping[str, Callable[[], Any]] | None = None,
+) -> dict[str, list[float]]:
+    """Seconds per call of each callable in ``fns``, one value per timed batch.
+
+    Each callable is called ``warmup`` times, then its batch size is chosen so
+    a batch lasts at least ``min_time`` seconds (at most ``max_calls`` calls,
+    an int or a per-label mapping). The ``repeat`` batches are interleaved
+    across callables. ``setup[label]``, if given, runs before each of that
+    label's batches, outside the timed region. Returns ``{label: [seconds per
+    call, ...]}`` with ``repeat`` values each; take the median.
+    """
+    return _time_calls(fns, device, repeat, warmup, min_time, max_calls, setup)[0]
+
+
+def _time_calls(fns, device, repeat, warmup, min_time, max_calls, setup):
+    if repeat < 1 or warmup < 0 or not min_time > 0:
+        raise ValueError(f"need repeat >= 1, warmup >= 0, min_time > 0; got {repeat}, {warmup}, {min_time}")
+    if not fns:
+        raise ValueError("nothing to time: fns is empty")
+    setup = dict(setup or {})
+    unknown = set(setup) - set(fns)
+    if unknown:
+        raise ValueError(f"setup names unknown callables: {sorted(unknown)}")
+    device = torch.device(device) if device is not None else get_device()
+    numbers: dict[str, int] = {}
+    for label, fn in fns.items():
+        cap = max_calls[label] if isinstance(max_calls, Mapping) else max_calls
+        if int(cap) < 1:
+            raise ValueError(f"max_calls must be >= 1, got {cap} for {label!r}")
+        if label in setup:
+            setup[label]()
+        for _ in range(warmup):
+            fn()
+        once = _time_batch(fn, 1, device)
+        numbers[label] = int(min(cap, max(1, math.ceil(min_time / max(once, 1e-9)))))
+    samples: dict[str, list[float]] = {label: [] for label in fns}
+    for _ in range(repeat):
+        for label, fn in fns.items():
+            if label in setup:
+                setup[label]()
+            samples[label].append(_time_batch(fn, numbers[label], device))
+    return samples, numbers
+
+
+def kernel(name: str, mode: str, x: torch.Tensor, impl: str = "torch",
+           out: torch.Tensor | None = None, grad: torch.Tensor | None = None) -> Callable[[], Any] | None:
+    """A no-argument callable that runs activation ``name`` on ``x`` in ``mode``,
+    or ``None`` when PyTorch has no dedicated kernel for that mode.
+
+    ``impl="torch"`` calls PyTorch directly (``torch.relu``, ``torch.clamp_min(x, 0,
+    out=y)``, ``torch.relu_``, ...); ``impl="package"`` calls the same through
+    :class:`~relu_course.activations.Activation` (``act(x)``, ``act(x, out=y)``,
+    ``act(x, inplace=True)``), to measure the wrapper's overhead. ``out`` (for
+    ``"out"``) and ``grad`` (the incoming gradient for ``"backward"``) default to
+    fresh tensors like ``x``. For ``"backward"`` ``x`` must require grad; for
+    ``"inplace"`` ``x`` is overwritten on every call.
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    if impl not in IMPLS:
+        raise ValueError(f"impl must be one of {IMPLS}, got {impl!r}")
+    act = _acts.get(name)
+    spec = act._spec
+    params = act.params
+    if mode == "forward":
+        if impl == "package":
+            return lambda: act(x)
+        fn = spec.torch_forward
+        return (lambda: fn(x)) if not params else (lambda: fn(x, **params))
+    if mode == "out":
+        if "out" not in act.kernels:
+            return None
+        y = torch.empty_like(x) if out is None else out
+        if impl == "package":
+            return lambda: act(x, out=y)
+        k = _acts._OUT_KERNELS[spec.name]
+        return lambda: k(x, y, **params)
+    if mode == "inplace":
+        if "inplace" not in act.kernels:
+            return None
+        if impl == "package":
+            return lambda: act(x, inplace=True)
+        k = _acts._INPLACE_KERNELS[spec.name]
+        return lambda: k(x, **params)
+    # forward + backward
+    if not x.requires_grad:
+        raise ValueError("mode 'backward' needs an input that requires grad")
+    g = torch.ones_like(x) if grad is None else grad
+    fwd = act if impl == "package" else (lambda t: spec.torch_forward(t, **params))
+    return lambda: torch.autograd.grad(fwd(x), x, g)
+
+
+def _dtype(dtype: torch.dtype | str) -> torch.dtype:
+    if isinstance(dtype, torch.dtype):
+        return dtype
+    value = getattr(torch, str(dtype), None)
+    if not isinstance(value, torch.dtype) or not value.is_floating_point:
+        raise ValueError(f"dtype must be a floating torch dtype, got {dtype!r}")
+    return value
+
+
+def bench(
+    names: Sequence[str] = DEFAULT_ACTIVATIONS,
+    sizes: Iterable[int] = DEFAULT_SIZES[:-1],
+    modes: Sequence[str] = MODES,
+    impls: Sequence[str] = ("torch",),
+    device: torch.device | str | None = None,
+    dtype: torch.dtype | str = torch.float32,
+    repeat: int = 5,
+    warmup: int = 2,
+    min_time: float = 2e-3,
+    threads: int | None = None,
+    seed: int = 0,
+    progress: bool | None = None,
+) -> list[Timing]:
+    """Time each activation in each mode and implementation at each size, with the baselines.
+
+    Inputs are standard normal (half of them negative), 1-D, of ``dtype`` on
+    ``device`` (default :func:`~relu_course.device.get_device`). For every size
+    the ``copy`` and ``clone`` baselines are timed alongside; modes PyTorch has
+    no kernel for (softplus in place, ...) are skipped. ``threads`` sets
+    ``torch.set_num_threads`` for the run (CPU) and restores it afterwards.
+    Returns one :class:`Timing` per measurement, sizes in increasing order.
+    """
+    sizes = sorted({int(s) for s in sizes})
+    if not sizes or sizes[0] < 1:
+        raise ValueError(f"sizes must be positive integers, got {sizes}")
+    for m in modes:
+        if m not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, got {m!r}")
+    for i in impls:
+        if i not in IMPLS:
+            raise ValueError(f"impl must be one of {IMPLS}, got {i!r}")
+    acts = {n: _acts.get(n).name for n in names}  # validates the names
+    dtype = _dtype(dtype)
+    device = torch.device(device) if device is not None else get_device()
+    if threads is not None and int(threads) < 1:
+        raise ValueError(f"threads must be >= 1, got {threads}")
+    saved_threads = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(int(threads))
+    n_threads = torch.get_num_threads()
+    gen = torch.Generator().manual_seed(seed)
+    rows: list[Timing] = []
+    try:
+        for size in _progress(sizes, progress, desc="bench", unit="size", leave=False):
+            source = torch.randn(size, generator=gen, dtype=torch.float32).to(device=device, dtype=dtype)
+            x = source.clone()
+            y = torch.empty_like(source)
+            xg = source.clone().requires_grad_(True)
+            g = torch.ones_like(source)
+            scratch = source.clone()
+            fns: dict[str, Callable[[], Any]] = {
+                "copy|copy|torch": lambda: y.copy_(x),
+                "clone|clone|torch": lambda: x.clone(),
+            }
+            caps: dict[str, int] = {}
+            setup: dict[str, Callable[[], Any]] = {}
+            for label, name in acts.items():
+                for mode in modes:
+                    for impl in impls:
+                        src = {"inplace": scratch, "backward": xg}.get(mode, x)
+                        fn = kernel(name, mode, src, impl, out=y, grad=g)
+                        if fn is None:
+                            continue
+                        key = f"{label}|{mode}|{impl}"
+                        fns[key] = fn
+                        if mode == "inplace":
+                            caps[key] = INPLACE_MAX_CALLS
+                            setup[key] = lambda: scratch.copy_(source)
+            max_calls = {key: caps.get(key, 10_000) for key in fns}
+            samples, numbers = _time_calls(fns, device, repeat, warmup, min_time, max_calls, setup)
+            copy_s = statistics.median(samples["copy|copy|torch"])
+            itemsize = source.element_size()
+            for key, values in samples.items():
+                name, mode, impl = key.split("|")
+                seconds = statistics.median(values)
+                moved = TRAFFIC[mode] * size * itemsize
+                rows.append(Timing(
+                    name=name, mode=mode, impl=impl, size=size, dtype=str(dtype).replace("torch.", ""),
+                    device=str(device), threads=n_threads, seconds=seconds,
+                    elements_per_s=size / seconds, bytes_per_s=moved / seconds,
+                    vs_copy=seconds / copy_s,
+                    bandwidth_fraction=(moved / seconds) / (TRAFFIC["copy"] * size * itemsize / copy_s),
+                    calls=numbers[key]))
+    finally:
+        torch.set_num_threads(saved_threads)
+    return rows
+
+
+def select(rows: Iterable[Timing], **criteria: Any) -> list[Timing]:
+    """The rows whose fields equal every ``criteria`` value, e.g. ``select(rows, mode="out")``."""
+    fields = Timing.__dataclass_fields__
+    bad = set(criteria) - set(fields)
+    if bad:
+        raise ValueError(f"unknown Timing field(s) {sorted(bad)}; fields: {', '.join(fields)}")
+    return [r for r in rows if all(getattr(r, k) == v for k, v in criteria.items())]
+
+
+def find(rows: Iterable[Timing], **criteria: Any) -> Timing:
+    """The one row matching ``criteria`` (``impl`` defaults to ``"torch"``); ``ValueError`` otherwise."""
+    criteria.setdefault("impl", "torch")
+    if criteria.get("mode") in BASELINES:
+        criteria.setdefault("name", criteria["mode"])
+    found = select(rows, **criteria)
+    if len(found) != 1:
+        raise ValueError(f"expected exactly one row for {criteria}, found {len(found)}")
+    return found[0]
+
+
+def _si(value: float, unit: str) -> str:
+    for factor, prefix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= factor:
+            return f"{value / factor:.3g} {prefix}{unit}"
+    return f"{value:.3g} {unit}"
+
+
+def _duration(seconds: float) -> str:
+    for factor, unit in ((1.0, "s"), (1e-3, "ms"), (1e-6, "us")):
+        if seconds >= factor:
+            return f"{seconds / factor:.3g} {unit}"
+    return f"{seconds / 1e-9:.3g} ns"
+
+
+def format_table(rows: Iterable[Timing]) -> str:
+    """A plain-text table of ``rows``: size, name, mode, impl, time, elements/s, bytes/s, vs copy."""
+    rows = list(rows)
+    header = ("size", "name", "mode", "impl", "time", "elem/s", "bytes/s", "x copy", "bw frac")
+    body = [(f"{r.size:.0e}", r.name, r.mode, r.impl, _duration(r.seconds), _si(r.elements_per_s, "el/s"),
+             _si(r.bytes_per_s, "B/s"), f"{r.vs_copy:.2f}", f"{r.bandwidth_fraction:.2f}") for r in rows]
+    widths = [max(len(h), *(len(b[i]) for b in body)) if body else len(h) for i, h in enumerate(header)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths)),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(b, widths)) for b in body]
+    return "\n".join(lines)
+
+
+def log_sizes(low: float, high: float, per_decade: int = 1) -> list[int]:
+    """Tensor sizes spaced evenly in log scale from ``low`` to ``high`` inclusive, as ints."""
+    if not 1 <= low <= high or per_decade < 1:
+        raise ValueError(f"need 1 <= low <= high and per_decade >= 1, got {low}, {high}, {per_decade}")
+    steps = round(math.log10(high / low) * per_decade)
+    return sorted({int(round(low * 10 ** (i / per_decade))) for i in range(steps + 1)} | {int(high)})
+
+
+def _parse_size(text: str) -> int:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r}") from None
+    if value < 1 or value != int(value):
+        raise argparse.ArgumentTypeError(f"a size must be a positive integer, got {text!r}")
+    return int(value)
+
+
+def _summary(rows: list[Timing]) -> list[str]:
+    lines = []
+    for size in sorted({r.size for r in rows}):
+        at = [r for r in rows if r.size == size and r.name == "relu"]
+        best = [r for r in at if r.mode in ("out", "inplace") and r.impl == "torch"]
+        if best:
+            top = max(best, key=lambda r: r.bandwidth_fraction)
+            lines.append(f"relu at {size:.0e}: best of out=/in-place ({top.mode}) reaches "
+                         f"{top.bandwidth_fraction:.0%} of the copy's bandwidth")
+        for mode in MODES:
+            pair = {r.impl: r for r in at if r.mode == mode}
+            if {"torch", "package"} <= set(pair):
+                extra = pair["package"].seconds / pair["torch"].seconds - 1
+                lines.append(f"relu at {size:.0e}, {mode}: package adds {extra:+.1%} over PyTorch")
+    return lines
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command-line entry point: ``python -m relu_course.bench --help``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m relu_course.bench",
+        description="Time activation functions forward and backward next to a plain copy.")
+    parser.add_argument("--names", nargs="+", default=list(DEFAULT_ACTIVATIONS),
+                        help=f"activations (default: {' '.join(DEFAULT_ACTIVATIONS)})")
+    parser.add_argument("--sizes", nargs="+", type=_parse_size, default=list(DEFAULT_SIZES[:-1]),
+                        help="tensor sizes, e.g. 1e3 1e5 1e7 (default: 1e3 to 1e7, one per decade)")
+    parser.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES))
+    parser.add_argument("--impl", nargs="+", choices=IMPLS, default=["torch"], dest="impls",
+                        help="torch (built-ins) and/or package (through relu_course.activations)")
+    parser.add_argument("--device", default=None, help="cpu, cuda, mps (default: relu_course.get_device())")
+    parser.add_argument("--dtype", default="float32")
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--min-time", type=float, default=5e-3, help="seconds per timed batch (default 0.005)")
+    parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads for the run")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    try:
+        rows = bench(args.names, args.sizes, args.modes, args.impls, device=args.device, dtype=args.dtype,
+                     repeat=args.repeat, warmup=args.warmup, min_time=args.min_time,
+                     threads=args.threads, seed=args.seed)
+    except ValueError as err:
+        parser.error(str(err))
+    first = rows[0]
+    print(f"device {first.device}, {first.dtype}, {first.threads} thread(s), torch {torch.__version__}; "
+          f"median of {args.repeat} batches")
+    print(format_table(rows))
+    for line in _summary(rows):
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
