@@ -491,6 +491,8 @@ class Activation:
         out_k, in_k = _OUT_KERNELS.get(spec.name), _INPLACE_KERNELS.get(spec.name)
         self._out_kernel = functools.partial(out_k, **self.params) if out_k and self.params else out_k
         self._inplace_kernel = functools.partial(in_k, **self.params) if in_k and self.params else in_k
+        fwd = spec.torch_forward
+        self._torch_forward = functools.partial(fwd, **self.params) if self.params else fwd
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
@@ -541,7 +543,11 @@ class Activation:
             tensor([0., 2.])
         """
         if out is None and not inplace:
+            if type(x) is torch.Tensor:  # fast path: straight to PyTorch's fused built-in
+                return self._torch_forward(x)
             return self._apply(x, self._spec.forward, self._spec.torch_forward)
+        if inplace and out is None and type(x) is torch.Tensor and self._inplace_kernel is not None:
+            return self._inplace_kernel(x)
         if not isinstance(x, torch.Tensor):
             raise ValueError(f"{self.name}: out= and inplace= need a torch tensor, got {type(x).__name__}")
         if out is not None:

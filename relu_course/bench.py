@@ -30,7 +30,9 @@ the machine hits them all alike, and the median over ``repeat`` batches is
 reported. On CUDA (and MPS) the device is synchronised before and after every
 batch. In-place batches are capped at :data:`INPLACE_MAX_CALLS` calls and start
 from a fresh copy of the input, so repeated application (``silu`` of ``silu``
-of ...) does not drift into subnormal numbers, which are slow on CPUs.
+of ...) does not drift into subnormal numbers, which are slow on CPUs. (That
+refill runs just before the batch, so for a tensor near the size of the
+last-level cache the first in-place call may find part of it still cached.)
 
 From the command line::
 

@@ -19,7 +19,9 @@ from relu_course.activations import is_activation_module
 
 __all__ = [
     "activation_layers", "capture", "activations", "preactivations", "sparsity",
-    "dead_units", "activation_stats", "grad_norms", "local_affine_map",
+    "dead_units", "activation_stats", "grad_norms", "local_affine_map", "local_derivatives",
+    "ActivationTrace", "ExactZeroCounter", "activation_pattern", "RegionsAlongLine",
+    "linear_regions_along_line",
 ]
 
 
@@ -174,20 +176,38 @@ def local_derivatives(model: nn.Module, x: torch.Tensor) -> dict[str, torch.Tens
     return result
 
 
-def _training_forward_hooks(model: nn.Module, fn, training_only: bool) -> list:
-    """Register ``fn(name, inputs, output)`` on every activation layer; with
-    ``training_only`` it fires only for forward passes in training mode."""
-    handles = []
-    for name, module in activation_layers(model):
-        def hook(mod, inputs, output, name=name):
-            if training_only and not mod.training:
-                return
-            fn(name, inputs[0].detach(), output.detach())
-        handles.append(module.register_forward_hook(hook))
-    return handles
+class _LayerRecorder:
+    """Base of the recorders below: within a ``with`` block, ``self._record(name, input,
+    output)`` runs for every activation layer's forward pass (in training mode only,
+    unless ``training_only=False``), on detached tensors."""
+
+    def __init__(self, model: nn.Module, training_only: bool = True) -> None:
+        self.layers = [name for name, _ in activation_layers(model)]
+        if not self.layers:
+            raise ValueError("the model has no activation layers to watch")
+        self.model = model
+        self.training_only = bool(training_only)
+        self._handles: list = []
+
+    def _record(self, name: str, inp: torch.Tensor, out: torch.Tensor) -> None:
+        raise NotImplementedError
+
+    def __enter__(self):
+        for name, module in activation_layers(self.model):
+            def hook(mod, inputs, output, name=name):
+                if self.training_only and not mod.training:
+                    return
+                self._record(name, inputs[0].detach(), output.detach())
+            self._handles.append(module.register_forward_hook(hook))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for h in self._handles:
+            h.remove()
+        self._handles = []
 
 
-class ActivationTrace:
+class ActivationTrace(_LayerRecorder):
     r"""Per-step statistics of every activation layer's output during training.
 
     Use it as a context manager around :func:`relu_course.train.fit` (or any
@@ -210,28 +230,14 @@ class ActivationTrace:
     """
 
     def __init__(self, model: nn.Module, training_only: bool = True) -> None:
-        if not activation_layers(model):
-            raise ValueError("the model has no activation layers to trace")
-        self.model = model
-        self.training_only = bool(training_only)
-        self.layers = [name for name, _ in activation_layers(model)]
+        super().__init__(model, training_only)
         self._mean: dict[str, list[torch.Tensor]] = {n: [] for n in self.layers}
         self._std: dict[str, list[torch.Tensor]] = {n: [] for n in self.layers}
-        self._handles: list = []
 
     def _record(self, name: str, inp: torch.Tensor, out: torch.Tensor) -> None:
         out = out.float()
         self._mean[name].append(out.mean())
         self._std[name].append(out.std() if out.numel() > 1 else torch.zeros((), device=out.device))
-
-    def __enter__(self) -> "ActivationTrace":
-        self._handles = _training_forward_hooks(self.model, self._record, self.training_only)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        for h in self._handles:
-            h.remove()
-        self._handles = []
 
     @property
     def steps(self) -> int:
@@ -249,7 +255,7 @@ class ActivationTrace:
         return self._series(self._std)
 
 
-class ExactZeroCounter:
+class ExactZeroCounter(_LayerRecorder):
     r"""Count how often each activation layer's pre-activation (its input) is
     exactly ``0.0`` during training: the one point where ReLU has no derivative.
 
@@ -271,15 +277,11 @@ class ExactZeroCounter:
     def __init__(self, model: nn.Module, what: str = "input", training_only: bool = True) -> None:
         if what not in ("input", "output"):
             raise ValueError(f"what must be 'input' or 'output', got {what!r}")
-        if not activation_layers(model):
-            raise ValueError("the model has no activation layers to watch")
-        self.model, self.what = model, what
-        self.training_only = bool(training_only)
-        self.layers = [name for name, _ in activation_layers(model)]
+        super().__init__(model, training_only)
+        self.what = what
         self._zeros: dict[str, torch.Tensor | int] = {n: 0 for n in self.layers}
         self._total: dict[str, int] = {n: 0 for n in self.layers}
         self.steps = 0
-        self._handles: list = []
 
     def _record(self, name: str, inp: torch.Tensor, out: torch.Tensor) -> None:
         t = inp if self.what == "input" else out
@@ -287,15 +289,6 @@ class ExactZeroCounter:
         self._total[name] += t.numel()
         if name == self.layers[0]:
             self.steps += 1
-
-    def __enter__(self) -> "ExactZeroCounter":
-        self._handles = _training_forward_hooks(self.model, self._record, self.training_only)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        for h in self._handles:
-            h.remove()
-        self._handles = []
 
     @property
     def zeros(self) -> dict[str, int]:
@@ -323,7 +316,6 @@ class ExactZeroCounter:
         return self.count() / n
 
 
-__all__ += ["local_derivatives", "ActivationTrace", "ExactZeroCounter"]
 
 
 # --------------------------------------------------------------------------
@@ -439,4 +431,3 @@ def linear_regions_along_line(model: nn.Module, start: torch.Tensor, end: torch.
     return RegionsAlongLine(int(len(idx)) + 1, boundaries, int(points))
 
 
-__all__ += ["activation_pattern", "RegionsAlongLine", "linear_regions_along_line"]
