@@ -17,6 +17,7 @@ Example::
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import asdict, dataclass
 
 __all__ = ["VERDICTS", "Claim", "ClaimsTable", "slug", "METADATA_KEY"]
@@ -27,9 +28,18 @@ METADATA_KEY = "relu_course_claims"
 
 
 def slug(heading: str) -> str:
-    """The anchor Sphinx/MyST gives a heading: lower case, punctuation dropped, spaces to hyphens."""
-    text = re.sub(r"[^\w\s-]", "", heading.lower()).strip()
-    return re.sub(r"[\s_]+", "-", text)
+    """The anchor Sphinx (docutils) gives a heading: ASCII lower case, every run of other
+    characters a hyphen, no leading digits or hyphens: ``"What's new?"`` -> ``"what-s-new"``."""
+    text = unicodedata.normalize("NFKD", " ".join(heading.lower().split()))
+    text = re.sub(r"[^a-z0-9]+", "-", text.encode("ascii", "ignore").decode())
+    return re.sub(r"^[-0-9]+|-+$", "", text)
+
+
+def _markdown_table(header: list[str], rows: list[list[str]]) -> str:
+    """A Markdown table; pipes inside cells are escaped."""
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join("---" for _ in header) + " |"]
+    lines += ["| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |" for cells in rows]
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -63,11 +73,8 @@ class ClaimsTable:
 
     def markdown(self) -> str:
         """The table as Markdown: claim, source, measured, verdict."""
-        lines = ["| Claim | Source | Measured here | Verdict |", "| --- | --- | --- | --- |"]
-        for r in self.rows:
-            cells = [r.claim, r.source, r.measured, f"**{r.verdict}**"]
-            lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
-        return "\n".join(lines)
+        return _markdown_table(["Claim", "Source", "Measured here", "Verdict"],
+                               [[r.claim, r.source, r.measured, f"**{r.verdict}**"] for r in self.rows])
 
     def show(self):
         """Display the table in the notebook, with the rows attached as output metadata."""
@@ -142,12 +149,9 @@ def table(rows: list[dict], columns=("chapter", "claim", "measured", "verdict"))
     missing = [c for c in columns if c not in known]
     if missing:
         raise ValueError(f"unknown column(s) {missing}; rows have {sorted(known)}")
-    lines = ["| " + " | ".join(c.capitalize() for c in columns) + " |",
-             "| " + " | ".join("---" for _ in columns) + " |"]
-    for r in rows:
-        cells = [f"**{r.get(c, '')}**" if c == "verdict" else str(r.get(c, "")) for c in columns]
-        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
-    return "\n".join(lines)
+    return _markdown_table(
+        [c.capitalize() for c in columns],
+        [[f"**{r.get(c, '')}**" if c == "verdict" else str(r.get(c, "")) for c in columns] for r in rows])
 
 
 __all__ += ["load", "table"]
