@@ -59,17 +59,18 @@ class ClaimsTable:
         self.rows: list[Claim] = []
 
     def check(self, claim: str, source: str, measured: str, verdict: str, evidence: bool,
-              section: str = "") -> Claim:
-        """Add a row; raise ``AssertionError`` if ``evidence`` does not support ``verdict``."""
+              section: str = "") -> None:
+        """Add a row; raise ``AssertionError`` if ``evidence`` does not support ``verdict``.
+
+        Returns nothing, so a cell that ends with a check prints nothing; the rows are
+        in ``self.rows``."""
         if verdict not in VERDICTS:
             raise ValueError(f"verdict must be one of {VERDICTS}, got {verdict!r}")
         if not bool(evidence):
             raise AssertionError(
                 f"[{self.chapter}] the measurement ({measured}) no longer supports the verdict "
                 f"{verdict!r} for: {claim}")
-        row = Claim(claim, source, measured, verdict, section)
-        self.rows.append(row)
-        return row
+        self.rows.append(Claim(claim, source, measured, verdict, section))
 
     def markdown(self) -> str:
         """The table as Markdown: claim, source, measured, verdict."""
