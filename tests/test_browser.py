@@ -122,9 +122,15 @@ def test_chapter_math_rendered_and_colab_link(browser, server, path):
         hrefs = page.evaluate("Array.from(document.querySelectorAll('a')).map(a => a.href)"
                               ".filter(h => h.includes('colab.research.google.com/github'))")
         assert hrefs and set(hrefs) == {expected}, hrefs
-        download = page.evaluate("Array.from(document.querySelectorAll('a')).map(a => a.getAttribute('href'))"
-                                 ".filter(h => h && h.endsWith('.ipynb') && h.includes('_sources'))")
+        download = page.evaluate("Array.from(document.querySelectorAll('a.btn-download-source-button'))"
+                                 ".filter(a => a.getAttribute('href').endsWith('.ipynb'))"
+                                 ".map(a => [a.getAttribute('href'), a.getAttribute('download')])")
         assert download, f"{path}: no download link to the notebook"
+        (href, name), = download
+        assert name == f"{stem}.ipynb", f"{path}: the notebook link does not download ({name!r})"
+        nb = page.evaluate("async h => (await fetch(h)).json()", href)
+        outputs = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
+        assert outputs, f"{path}: the downloadable notebook is not the executed one"
     finally:
         context.close()
 

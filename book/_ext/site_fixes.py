@@ -8,6 +8,9 @@
    script once per read of the sources, and a page that declares
    ``const THEBE_JS_URL`` twice throws a console error. Identical scripts
    are kept once.
+3. The theme's "download source" link opens a notebook in a new tab, where the
+   browser shows it as JSON text. A small script marks ``.ipynb`` download links
+   with the ``download`` attribute, so the executed notebook is saved as a file.
 """
 
 from __future__ import annotations
@@ -46,7 +49,16 @@ def _add_static_path(app, config):
         config.html_static_path.append(static)
 
 
+DOWNLOAD_NOTEBOOKS_JS = """document.addEventListener('DOMContentLoaded', () => {
+  document.querySelectorAll('a.btn-download-source-button[href$=".ipynb"]').forEach(a => {
+    a.setAttribute('download', a.getAttribute('href').split('/').pop());
+    a.removeAttribute('target');
+  });
+});"""
+
+
 def setup(app):
+    app.add_js_file(None, body=DOWNLOAD_NOTEBOOKS_JS)
     app.connect("config-inited", _add_static_path)
     app.connect("html-page-context", _on_page)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
