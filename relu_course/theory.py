@@ -79,17 +79,12 @@ def selu_constants(method: str = "closed_form") -> tuple[float, float]:
         return alpha, 1.0 / math.sqrt(_elu_second_moment_closed_form(alpha))
     if method == "numeric":
         def mean_of_elu(alpha: float) -> float:
-            return gaussian_moments(lambda z: _elu(z, alpha), 0.0, 1.0)[0]
+            return gaussian_moments(_acts.get("elu", alpha=alpha), 0.0, 1.0)[0]
 
         alpha = optimize.brentq(mean_of_elu, 0.5, 5.0, xtol=1e-14, rtol=1e-14)
-        mean, var = gaussian_moments(lambda z: _elu(z, alpha), 0.0, 1.0)
+        mean, var = gaussian_moments(_acts.get("elu", alpha=alpha), 0.0, 1.0)
         return alpha, 1.0 / math.sqrt(var + mean * mean)
     raise ValueError(f"method must be 'closed_form' or 'numeric', got {method!r}")
-
-
-def _elu(z: np.ndarray | float, alpha: float):
-    z = np.asarray(z, dtype=np.float64)
-    return np.where(z > 0, z, alpha * np.expm1(np.minimum(z, 0.0)))
 
 
 # --------------------------------------------------------------------------
