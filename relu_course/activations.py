@@ -49,6 +49,7 @@ from torch import nn
 __all__ = [
     "Activation",
     "ShiftedReLU",
+    "Maxout",
     "get",
     "names",
     "module_types",
@@ -290,6 +291,32 @@ class ShiftedReLU(nn.Module):
         return f"shift={self.shift}"
 
 
+class Maxout(nn.Module):
+    r"""Maxout layer (Goodfellow et al. 2013): :math:`h_j(x) = \max_{k} (W_{jk} x + b_{jk})`.
+
+    Each of the ``out_features`` units takes the maximum over ``pieces``
+    affine functions of the input. Shape: (N, in_features) -> (N, out_features).
+    With ``pieces=2`` one unit can be ReLU (pieces x and 0), leaky ReLU (x and
+    ax) or the absolute value (x and -x).
+
+    Example::
+
+        >>> Maxout(3, 4, pieces=2)(torch.zeros(5, 3)).shape
+        torch.Size([5, 4])
+    """
+
+    def __init__(self, in_features: int, out_features: int, pieces: int = 2) -> None:
+        super().__init__()
+        if pieces < 1:
+            raise ValueError(f"pieces must be >= 1, got {pieces}")
+        self.out_features, self.pieces = out_features, pieces
+        self.linear = nn.Linear(in_features, out_features * pieces)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        z = self.linear(x).view(*x.shape[:-1], self.out_features, self.pieces)
+        return z.amax(dim=-1)
+
+
 # --------------------------------------------------------------------------
 # The Activation object and the registry.
 # --------------------------------------------------------------------------
@@ -450,8 +477,6 @@ def module_types() -> tuple[type, ...]:
 
 def is_activation_module(module: nn.Module) -> bool:
     """True for a module built by an :class:`Activation` (or an equivalent PyTorch built-in)."""
-    from relu_course.nets import Maxout  # late import: nets imports this module
-
     return isinstance(module, (*module_types(), Maxout))
 
 

@@ -9,36 +9,11 @@ import torch
 from torch import nn
 
 from relu_course import activations as _acts
+from relu_course.activations import Maxout  # re-exported: nets.Maxout is public
 from relu_course.init import initialize
 
 __all__ = ["make_activation", "mlp", "cnn", "Maxout", "autoencoder", "relu_interpolant"]
 
-
-
-class Maxout(nn.Module):
-    r"""Maxout layer (Goodfellow et al. 2013): :math:`h_j(x) = \max_{k} (W_{jk} x + b_{jk})`.
-
-    Each of the ``out_features`` units takes the maximum over ``pieces``
-    affine functions of the input. Shape: (N, in_features) -> (N, out_features).
-    With ``pieces=2`` one unit can be ReLU (pieces x and 0), leaky ReLU (x and
-    ax) or the absolute value (x and -x).
-
-    Example::
-
-        >>> Maxout(3, 4, pieces=2)(torch.zeros(5, 3)).shape
-        torch.Size([5, 4])
-    """
-
-    def __init__(self, in_features: int, out_features: int, pieces: int = 2) -> None:
-        super().__init__()
-        if pieces < 1:
-            raise ValueError(f"pieces must be >= 1, got {pieces}")
-        self.out_features, self.pieces = out_features, pieces
-        self.linear = nn.Linear(in_features, out_features * pieces)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        z = self.linear(x).view(*x.shape[:-1], self.out_features, self.pieces)
-        return z.amax(dim=-1)
 
 
 def make_activation(activation, **params) -> nn.Module:

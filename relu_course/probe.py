@@ -9,44 +9,92 @@ registration order. Names are the module paths in the model (``"1"``, ``"3"``,
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Iterator, NamedTuple
+from typing import Callable, Iterator, NamedTuple, Union
 
 import numpy as np
 import torch
 from torch import nn
 
-from relu_course.activations import is_activation_module
+from relu_course.activations import Maxout, ShiftedReLU, is_activation_module
 
 __all__ = [
-    "activation_layers", "capture", "activations", "preactivations", "sparsity",
-    "dead_units", "activation_stats", "grad_norms", "local_affine_map", "local_derivatives",
-    "ActivationTrace", "ExactZeroCounter", "activation_pattern", "RegionsAlongLine",
-    "linear_regions_along_line",
+    "LayerSelector", "activation_layers", "capture", "layer_outputs", "activations",
+    "preactivations", "sparsity", "dead_units", "activation_stats", "grad_norms",
+    "weight_matrices", "local_affine_map", "local_derivatives", "ActivationTrace",
+    "ExactZeroCounter", "activation_pattern", "RegionsAlongLine", "linear_regions_along_line",
 ]
 
+#: Which modules a probe watches: ``None`` (the registry's activation modules and
+#: :class:`~relu_course.activations.Maxout`), a module class, a tuple of classes, or a
+#: predicate ``module -> bool``.
+LayerSelector = Union[None, type, tuple, Callable[[nn.Module], bool]]
 
-def activation_layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
-    """The ``(name, module)`` pairs of the activation layers, in order."""
-    return [(n, m) for n, m in model.named_modules() if n and is_activation_module(m)]
+
+def _selector(layers: LayerSelector) -> Callable[[nn.Module], bool]:
+    if layers is None:
+        return is_activation_module
+    if isinstance(layers, type) or (
+        isinstance(layers, tuple) and all(isinstance(t, type) for t in layers)
+    ):
+        if isinstance(layers, tuple) and not layers:
+            raise ValueError("layers=() selects nothing; give at least one module class")
+        return lambda m: isinstance(m, layers)
+    if callable(layers):
+        return lambda m: bool(layers(m))
+    raise TypeError(
+        f"layers must be None, a module class, a tuple of classes or a predicate, got {layers!r}"
+    )
 
 
-@contextmanager
-def capture(model: nn.Module, what: str = "output", enabled: bool = True) -> Iterator[dict[str, torch.Tensor]]:
-    """Within the block, record every activation layer's ``output`` (or ``input``, the
-    pre-activation) into the yielded dict, keeping the autograd graph.
+def activation_layers(
+    model: nn.Module, layers: LayerSelector = None
+) -> list[tuple[str, nn.Module]]:
+    """The ``(name, module)`` pairs of the watched layers of ``model``, in registration order.
+
+    Args:
+        model: any ``nn.Module``.
+        layers: which submodules count. ``None`` (default): the activation modules the
+            registry builds (``nn.ReLU``, ``nn.Tanh``, ..., :class:`ShiftedReLU`,
+            :class:`Maxout`); a class or tuple of classes (e.g. a reader's own
+            ``DarkReLU``); or a predicate ``module -> bool``. Every probe below that
+            watches layers takes the same argument.
 
     Example::
 
+        >>> model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1), nn.Tanh())
+        >>> [name for name, _ in activation_layers(model)]
+        ['1', '3']
+        >>> [name for name, _ in activation_layers(model, layers=nn.Linear)]
+        ['0', '2']
+    """
+    keep = _selector(layers)
+    return [(n, m) for n, m in model.named_modules() if n and keep(m)]
+
+
+@contextmanager
+def capture(
+    model: nn.Module, what: str = "output", enabled: bool = True, layers: LayerSelector = None
+) -> Iterator[dict[str, torch.Tensor]]:
+    """Within the block, record every watched layer's ``output`` (or ``input``, the
+    pre-activation) into the yielded dict, keeping the autograd graph.
+
+    ``layers`` selects the layers as in :func:`activation_layers`; ``enabled=False``
+    records nothing (a no-op block). A layer called several times keeps its last call.
+
+    Example::
+
+        >>> model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
         >>> with capture(model) as acts:
-        ...     model(x)
-        >>> {name: h.shape for name, h in acts.items()}
+        ...     _ = model(torch.zeros(5, 3))
+        >>> {name: tuple(h.shape) for name, h in acts.items()}
+        {'1': (5, 4)}
     """
     if what not in ("output", "input"):
         raise ValueError(f"what must be 'output' or 'input', got {what!r}")
     store: dict[str, torch.Tensor] = {}
     handles = []
     if enabled:
-        for name, module in activation_layers(model):
+        for name, module in activation_layers(model, layers):
             def hook(mod, inputs, output, name=name):
                 store[name] = output if what == "output" else inputs[0]
             handles.append(module.register_forward_hook(hook))
@@ -58,64 +106,172 @@ def capture(model: nn.Module, what: str = "output", enabled: bool = True) -> Ite
 
 
 @torch.no_grad()
-def activations(model: nn.Module, x: torch.Tensor, what: str = "output") -> dict[str, torch.Tensor]:
-    """Every activation layer's output (or pre-activation, ``what="input"``) on ``x``, detached."""
-    with capture(model, what) as store:
+def layer_outputs(
+    model: nn.Module, x: torch.Tensor, what: str = "output", layers: LayerSelector = None
+) -> dict[str, torch.Tensor]:
+    """Every watched layer's output (or its input, ``what="input"``) on the batch ``x``.
+
+    Runs one forward pass without gradients. Returns ``{layer name: tensor}``, detached,
+    each of the shape the layer produces (e.g. (N, units) or (N, C, H, W)), input side
+    first. ``layers``: see :func:`activation_layers`. (``probe.activations`` is the old
+    name of this function and stays as an alias.)
+
+    Example::
+
+        >>> model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+        >>> out = layer_outputs(model, torch.randn(5, 3))
+        >>> list(out), tuple(out["1"].shape), bool((out["1"] >= 0).all())
+        (['1'], (5, 4), True)
+    """
+    with capture(model, what, layers=layers) as store:
         model(x)
     return {k: v.detach() for k, v in store.items()}
 
 
-def preactivations(model: nn.Module, x: torch.Tensor) -> dict[str, torch.Tensor]:
-    """Every activation layer's input on ``x`` (shorthand for ``activations(..., what="input")``)."""
-    return activations(model, x, what="input")
+#: Old name of :func:`layer_outputs` (it shadows the module ``relu_course.activations``
+#: when imported by name); kept so existing code runs.
+activations = layer_outputs
+
+
+def preactivations(
+    model: nn.Module, x: torch.Tensor, layers: LayerSelector = None
+) -> dict[str, torch.Tensor]:
+    """Every watched layer's input on ``x``: ``layer_outputs(model, x, "input", layers)``.
+
+    Example::
+
+        >>> model = nn.Sequential(nn.Linear(3, 4), nn.ReLU())
+        >>> x = torch.randn(5, 3)
+        >>> torch.allclose(preactivations(model, x)["1"], model[0](x))
+        True
+    """
+    return layer_outputs(model, x, what="input", layers=layers)
 
 
 def sparsity(h: torch.Tensor) -> float:
-    """Fraction of entries of ``h`` that are exactly 0."""
+    """Fraction of entries of ``h`` (any shape, not empty) that are exactly 0.
+
+    Example::
+
+        >>> sparsity(torch.relu(torch.tensor([-1.0, 0.0, 2.0, 3.0])))
+        0.5
+    """
     if h.numel() == 0:
         raise ValueError("sparsity of an empty tensor is undefined")
     return (h == 0).float().mean().item()
 
 
-def dead_units(model: nn.Module, x: torch.Tensor) -> dict[str, float]:
-    """Per layer, the fraction of units whose output is exactly 0 for every example in ``x``.
+def _dead(h: torch.Tensor) -> float:
+    flat = h.transpose(0, 1).reshape(h.shape[1], -1) if h.dim() > 2 else h.T
+    return (flat == 0).all(dim=1).float().mean().item()
+
+
+def dead_units(
+    model: nn.Module, x: torch.Tensor, layers: LayerSelector = None
+) -> dict[str, float]:
+    """Per watched layer, the fraction of units whose output is exactly 0 on every example.
 
     A unit of a fully connected layer is a column of the (N, units) output; for a
-    convolution it is a channel over all positions.
+    convolution it is a channel over all positions, (N, C, ...) -> C units.
+
+    Example::
+
+        >>> model = nn.Sequential(nn.Linear(2, 4), nn.ReLU())
+        >>> with torch.no_grad():
+        ...     _ = model[0].bias.copy_(torch.tensor([-9.0, -9.0, 9.0, 9.0]))
+        >>> dead_units(model, torch.rand(10, 2))
+        {'1': 0.5}
     """
-    result = {}
-    for name, h in activations(model, x).items():
-        flat = h.transpose(0, 1).reshape(h.shape[1], -1) if h.dim() > 2 else h.T
-        result[name] = (flat == 0).all(dim=1).float().mean().item()
-    return result
+    return {name: _dead(h) for name, h in layer_outputs(model, x, layers=layers).items()}
 
 
-def activation_stats(model: nn.Module, x: torch.Tensor) -> dict[str, dict[str, float]]:
-    """Per layer: ``mean``, ``std``, ``zero_fraction`` (exact zeros) of the outputs on ``x``,
-    and ``dead_fraction`` (units zero on every example)."""
-    dead = dead_units(model, x)
+def activation_stats(
+    model: nn.Module, x: torch.Tensor, layers: LayerSelector = None
+) -> dict[str, dict[str, float]]:
+    """Per watched layer: ``mean``, ``std``, ``zero_fraction`` (exact zeros) of the
+    outputs on ``x``, and ``dead_fraction`` (units zero on every example, as in
+    :func:`dead_units`). One forward pass.
+
+    Example::
+
+        >>> model = nn.Sequential(nn.Linear(2, 4), nn.ReLU())
+        >>> sorted(activation_stats(model, torch.randn(8, 2))["1"])
+        ['dead_fraction', 'mean', 'std', 'zero_fraction']
+    """
     return {
         name: {"mean": h.mean().item(), "std": h.std().item(), "zero_fraction": sparsity(h),
-               "dead_fraction": dead[name]}
-        for name, h in activations(model, x).items()
+               "dead_fraction": _dead(h)}
+        for name, h in layer_outputs(model, x, layers=layers).items()
     }
+
+
+_WEIGHTED = (nn.Linear, nn.Bilinear, nn.modules.conv._ConvNd)
+
+
+def weight_matrices(model: nn.Module) -> Iterator[tuple[str, nn.Parameter]]:
+    """The ``(name, parameter)`` pairs of ``model``'s weight matrices and kernels.
+
+    These are the ``weight`` of ``nn.Linear``, ``nn.Bilinear`` and every convolution
+    (``nn.Conv1d/2d/3d`` and transposed), and the input-to-hidden and hidden-to-hidden
+    matrices of ``nn.RNN``, ``nn.LSTM`` and ``nn.GRU`` (``weight_ih_l0``,
+    ``weight_hh_l0``, ..., ``_reverse`` included, LSTM projections ``weight_hr_l0``).
+    Not included: biases, PReLU's learned slope, the scale of normalisation layers
+    (``BatchNorm``, ``LayerNorm``) and embeddings. Use it for a weight penalty (L1 or
+    L2 on the weights only). Names are as in ``model.named_parameters()``; a shared
+    parameter is listed once.
+
+    Example::
+
+        >>> model = nn.Sequential(nn.Linear(2, 3), nn.PReLU(), nn.LayerNorm(3))
+        >>> [name for name, _ in weight_matrices(model)]
+        ['0.weight']
+        >>> [name for name, _ in weight_matrices(nn.LSTM(2, 3))]
+        ['weight_ih_l0', 'weight_hh_l0']
+    """
+    seen: set[int] = set()
+    for module_name, module in model.named_modules():
+        prefix = f"{module_name}." if module_name else ""
+        if isinstance(module, _WEIGHTED):
+            candidates = [("weight", module.weight)]
+        elif isinstance(module, nn.RNNBase):
+            candidates = [(n, p) for n, p in module.named_parameters(recurse=False)
+                          if n.startswith("weight_")]
+        else:
+            continue
+        for name, param in candidates:
+            if isinstance(param, nn.Parameter) and id(param) not in seen:
+                seen.add(id(param))
+                yield prefix + name, param
 
 
 def grad_norms(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
                loss_fn=nn.functional.cross_entropy) -> dict[str, float]:
-    r"""Per layer with a weight, :math:`\lVert \partial L / \partial W \rVert_2` for one
-    forward and backward pass on ``(x, y)``, input layer first. The model's
-    stored gradients are left as they were."""
-    weighted = [(n, m) for n, m in model.named_modules() if isinstance(getattr(m, "weight", None), nn.Parameter)]
-    saved = {n: (m.weight.grad.clone() if m.weight.grad is not None else None) for n, m in weighted}
-    for _, m in weighted:
-        m.weight.grad = None
-    loss_fn(model(x), y).backward()
-    norms = {n: m.weight.grad.norm().item() for n, m in weighted}
-    for p in model.parameters():
-        p.grad = None
-    for n, m in weighted:
-        m.weight.grad = saved[n]
+    r"""Per module with a trainable ``weight`` parameter, :math:`\lVert \partial L / \partial W \rVert_2`
+    (Frobenius norm) for one forward and backward pass of ``loss_fn(model(x), y)``.
+
+    Keys are module names, input layer first. Every parameter's stored ``.grad``
+    (weights, biases and all others) is left exactly as it was: the same tensor
+    object, or ``None``.
+
+    Example::
+
+        >>> model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+        >>> norms = grad_norms(model, torch.randn(8, 3), torch.randint(0, 2, (8,)))
+        >>> list(norms), model[0].weight.grad is None
+        (['0', '2'], True)
+    """
+    weighted = [(n, m) for n, m in model.named_modules()
+                if isinstance(getattr(m, "weight", None), nn.Parameter) and m.weight.requires_grad]
+    params = list(model.parameters())
+    saved = [p.grad for p in params]
+    try:
+        for p in params:
+            p.grad = None
+        loss_fn(model(x), y).backward()
+        norms = {n: m.weight.grad.norm().item() for n, m in weighted}
+    finally:
+        for p, g in zip(params, saved):
+            p.grad = g
     return norms
 
 
@@ -141,7 +297,9 @@ def local_affine_map(model: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, t
 # --------------------------------------------------------------------------
 # Local derivatives, and what happens during training (chapters 1 and 3).
 # --------------------------------------------------------------------------
-def local_derivatives(model: nn.Module, x: torch.Tensor) -> dict[str, torch.Tensor]:
+def local_derivatives(
+    model: nn.Module, x: torch.Tensor, layers: LayerSelector = None
+) -> dict[str, torch.Tensor]:
     r"""Per activation layer, the derivative :math:`g'(z)` of the layer's function at
     every unit's pre-activation :math:`z` on the input batch ``x``, detached.
 
@@ -151,7 +309,8 @@ def local_derivatives(model: nn.Module, x: torch.Tensor) -> dict[str, torch.Tens
     (e.g. (N, units)). The derivative is taken by autograd through the layer itself,
     so kinks follow PyTorch's convention (``relu'(0) = 0``). Only element-wise
     activation layers are allowed; a :class:`~relu_course.nets.Maxout` layer raises
-    ``ValueError``.
+    ``ValueError``. ``layers``: see :func:`activation_layers` (a reader's own
+    element-wise module works too).
 
     Example::
 
@@ -160,16 +319,14 @@ def local_derivatives(model: nn.Module, x: torch.Tensor) -> dict[str, torch.Tens
         >>> d["1"].shape, bool((d["1"] <= 0.25).all())
         (torch.Size([5, 4]), True)
     """
-    from relu_course.nets import Maxout  # late import: nets imports the registry
-
-    layers = activation_layers(model)
-    for name, module in layers:
+    watched = activation_layers(model, layers)
+    for name, module in watched:
         if isinstance(module, Maxout):
             raise ValueError(f"layer {name!r} is a Maxout layer, which is not element-wise")
-    pre = preactivations(model, x)
+    pre = preactivations(model, x, layers)
     result = {}
     with torch.enable_grad():
-        for name, module in layers:
+        for name, module in watched:
             z = pre[name].detach().clone().requires_grad_(True)
             (g,) = torch.autograd.grad(module(z).sum(), z)
             result[name] = g.detach()
@@ -179,10 +336,13 @@ def local_derivatives(model: nn.Module, x: torch.Tensor) -> dict[str, torch.Tens
 class _LayerRecorder:
     """Base of the recorders below: within a ``with`` block, ``self._record(name, input,
     output)`` runs for every activation layer's forward pass (in training mode only,
-    unless ``training_only=False``), on detached tensors."""
+    unless ``training_only=False``), on detached tensors. ``layers`` selects the
+    watched modules as in :func:`activation_layers`."""
 
-    def __init__(self, model: nn.Module, training_only: bool = True) -> None:
-        self.layers = [name for name, _ in activation_layers(model)]
+    def __init__(self, model: nn.Module, training_only: bool = True,
+                 layers: LayerSelector = None) -> None:
+        self._selected = activation_layers(model, layers)
+        self.layers = [name for name, _ in self._selected]
         if not self.layers:
             raise ValueError("the model has no activation layers to watch")
         self.model = model
@@ -193,7 +353,7 @@ class _LayerRecorder:
         raise NotImplementedError
 
     def __enter__(self):
-        for name, module in activation_layers(self.model):
+        for name, module in self._selected:
             def hook(mod, inputs, output, name=name):
                 if self.training_only and not mod.training:
                     return
@@ -224,13 +384,17 @@ class ActivationTrace(_LayerRecorder):
 
     Example::
 
-        >>> with ActivationTrace(model) as trace:
-        ...     fit(model, data, epochs=2)
-        >>> trace.mean()["7"][:3]   # the top layer's mean output, steps 1..3
+        >>> model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+        >>> with ActivationTrace(model) as trace:  # around fit(model, data, ...)
+        ...     for _ in range(3):
+        ...         _ = model(torch.randn(8, 3))  # a training step's forward pass
+        >>> trace.steps, trace.mean()["1"].shape
+        (3, (3,))
     """
 
-    def __init__(self, model: nn.Module, training_only: bool = True) -> None:
-        super().__init__(model, training_only)
+    def __init__(self, model: nn.Module, training_only: bool = True,
+                 layers: LayerSelector = None) -> None:
+        super().__init__(model, training_only, layers)
         self._mean: dict[str, list[torch.Tensor]] = {n: [] for n in self.layers}
         self._std: dict[str, list[torch.Tensor]] = {n: [] for n in self.layers}
 
@@ -269,15 +433,20 @@ class ExactZeroCounter(_LayerRecorder):
 
     Example::
 
-        >>> with ExactZeroCounter(model) as counter:
-        ...     fit(model, data, epochs=5)
+        >>> model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+        >>> with torch.no_grad():
+        ...     _ = model[0].bias.zero_()
+        >>> with ExactZeroCounter(model) as counter:  # around fit(model, data, ...)
+        ...     _ = model(torch.zeros(5, 3))  # every pre-activation is exactly 0
         >>> counter.count(), counter.numel(), counter.fraction()
+        (20, 20, 1.0)
     """
 
-    def __init__(self, model: nn.Module, what: str = "input", training_only: bool = True) -> None:
+    def __init__(self, model: nn.Module, what: str = "input", training_only: bool = True,
+                 layers: LayerSelector = None) -> None:
         if what not in ("input", "output"):
             raise ValueError(f"what must be 'input' or 'output', got {what!r}")
-        super().__init__(model, training_only)
+        super().__init__(model, training_only, layers)
         self.what = what
         self._zeros: dict[str, torch.Tensor | int] = {n: 0 for n in self.layers}
         self._total: dict[str, int] = {n: 0 for n in self.layers}
@@ -339,9 +508,6 @@ def activation_pattern(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
         >>> activation_pattern(model, torch.zeros(2, 1)).shape
         torch.Size([2, 3])
     """
-    from relu_course.activations import ShiftedReLU
-    from relu_course.nets import Maxout  # late import: nets imports the registry
-
     layers = activation_layers(model)
     kinked = (nn.ReLU, nn.LeakyReLU, nn.PReLU, ShiftedReLU, Maxout, nn.Identity)
     for name, module in layers:
@@ -397,7 +563,8 @@ def linear_regions_along_line(model: nn.Module, start: torch.Tensor, end: torch.
 
         >>> model = nn.Sequential(nn.Linear(1, 2), nn.ReLU(), nn.Linear(2, 1))
         >>> with torch.no_grad():  # kinks where x = 1 and x = -1
-        ...     model[0].weight.fill_(1.0); model[0].bias.copy_(torch.tensor([-1.0, 1.0]))
+        ...     _ = model[0].weight.fill_(1.0)
+        ...     _ = model[0].bias.copy_(torch.tensor([-1.0, 1.0]))
         >>> linear_regions_along_line(model, torch.tensor([-5.0]), torch.tensor([5.0])).count
         3
     """
