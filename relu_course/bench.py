@@ -23,12 +23,14 @@ saved tensor, and writes the input gradient). Caches can beat the model (a
 tensor that fits in cache is not read from memory at all); it is a yardstick,
 not a measurement of DRAM traffic.
 
-Timing: each callable is warmed up, then called in batches long enough to be
-timed reliably (at least ``min_time`` seconds); the batches of all the
-callables for one size are interleaved, so a burst of load from elsewhere on
-the machine hits them all alike, and the median over ``repeat`` batches is
-reported. On CUDA (and MPS) the device is synchronised before and after every
-batch. In-place batches are capped at :data:`INPLACE_MAX_CALLS` calls and start
+Timing is PyTorch's own ``torch.utils.benchmark.Timer`` (see :func:`time_calls`):
+it warms up before every batch, runs the batch with a fixed number of threads
+(``threads``, set for the batch only: the process's setting is left alone) and
+reads a clock that synchronises CUDA or MPS before and after the batch. What is
+this module's own: batches long enough to be timed reliably (at least
+``min_time`` seconds), interleaved across all the callables for one size, so a
+burst of load from elsewhere on the machine hits them all alike, the median over
+``repeat`` batches, the copy baseline, the traffic model and the table. In-place batches are capped at :data:`INPLACE_MAX_CALLS` calls and start
 from a fresh copy of the input, so repeated application (``silu`` of ``silu``
 of ...) does not drift into subnormal numbers, which are slow on CPUs. (That
 refill runs just before the batch, so for a tensor near the size of the
@@ -58,6 +60,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import torch
+import torch.utils.benchmark as _benchmark
 
 from relu_course import activations as _acts
 from relu_course.device import get_device
@@ -65,7 +68,8 @@ from relu_course.progress import progress as _progress
 
 __all__ = [
     "MODES", "BASELINES", "IMPLS", "TRAFFIC", "DEFAULT_ACTIVATIONS", "DEFAULT_SIZES",
-    "INPLACE_MAX_CALLS", "Timing", "synchronize", "time_calls", "kernel", "bench",
+    "INPLACE_MAX_CALLS", "Timing", "synchronize", "time_calls", "seconds_per_call", "kernel",
+    "bench",
     "select", "find", "format_table", "log_sizes", "main",
 ]
 
@@ -112,7 +116,12 @@ class Timing:
 
 
 def synchronize(device: torch.device | str) -> None:
-    """Wait for queued work on ``device`` to finish (CUDA, MPS); nothing on the CPU."""
+    """Wait for queued work on ``device`` to finish (CUDA, MPS); nothing on the CPU.
+
+    Example::
+
+        >>> synchronize("cpu")  # returns at once
+    """
     device = torch.device(device)
     if device.type == "cuda":
         torch.cuda.synchronize(device)
@@ -120,13 +129,30 @@ def synchronize(device: torch.device | str) -> None:
         torch.mps.synchronize()
 
 
-def _time_batch(fn: Callable[[], Any], number: int, device: torch.device) -> float:
-    synchronize(device)
-    start = time.perf_counter()
-    for _ in range(number):
-        fn()
-    synchronize(device)
-    return (time.perf_counter() - start) / number
+def _clock(device: torch.device) -> Callable[[], float]:
+    """``time.perf_counter`` that first waits for ``device``: the Timer reads it before and
+    after each batch, so a batch's time includes all the work it queued on a GPU."""
+    if device.type == "cpu":
+        return time.perf_counter
+
+    def clock() -> float:
+        synchronize(device)
+        return time.perf_counter()
+
+    return clock
+
+
+def _timer(fn: Callable[[], Any], device: torch.device, threads: int) -> _benchmark.Timer:
+    return _benchmark.Timer(stmt="fn()", globals={"fn": fn}, timer=_clock(device),
+                            num_threads=threads)
+
+
+def _threads(threads: int | None) -> int:
+    if threads is None:
+        return torch.get_num_threads()
+    if int(threads) < 1:
+        raise ValueError(f"threads must be >= 1, got {threads}")
+    return int(threads)
 
 
 def time_calls(
@@ -137,22 +163,73 @@ def time_calls(
     min_time: float = 2e-3,
     max_calls: int | Mapping[str, int] = 10_000,
     setup: Mapping[str, Callable[[], Any]] | None = None,
+    threads: int | None = None,
 ) -> dict[str, list[float]]:
     """Seconds per call of each callable in ``fns``, one value per timed batch.
 
-    Each callable is called ``warmup`` times, then its batch size is chosen so
-    a batch lasts at least ``min_time`` seconds (at most ``max_calls`` calls,
-    an int or a per-label mapping). The ``repeat`` batches are interleaved
-    across callables. ``setup[label]``, if given, runs before each of that
-    label's batches, outside the timed region. Returns ``{label: [seconds per
-    call, ...]}`` with ``repeat`` values each; take the median.
+    Timing is done by ``torch.utils.benchmark.Timer``: it runs each batch with
+    ``threads`` intra-op threads (default: the current ``torch.get_num_threads()``)
+    and restores the process's setting afterwards, warms up before each batch, and
+    reads a clock that synchronises ``device`` (CUDA, MPS; default
+    :func:`~relu_course.device.get_device`) before and after the batch.
+
+    Each callable is first called ``warmup`` times, then its batch size is chosen so
+    a batch lasts at least ``min_time`` seconds (at most ``max_calls`` calls, an int
+    or a per-label mapping). The ``repeat`` batches are interleaved across callables,
+    so a burst of load from elsewhere hits them all alike. ``setup[label]``, if
+    given, runs before each of that label's batches, outside the timed region.
+    Returns ``{label: [seconds per call, ...]}`` with ``repeat`` values each; take
+    the median (or use :func:`seconds_per_call`).
+
+    Example::
+
+        >>> x = torch.randn(1000)
+        >>> out = time_calls({"relu": lambda: torch.relu(x)}, "cpu", repeat=3, threads=1)
+        >>> len(out["relu"]), all(t > 0 for t in out["relu"])
+        (3, True)
     """
-    return _time_calls(fns, device, repeat, warmup, min_time, max_calls, setup)[0]
+    return _time_calls(fns, device, repeat, warmup, min_time, max_calls, setup, threads)[0]
 
 
-def _time_calls(fns, device, repeat, warmup, min_time, max_calls, setup):
+def seconds_per_call(
+    fns: Callable[[], Any] | Mapping[str, Callable[[], Any]],
+    device: torch.device | str | None = None,
+    repeat: int = 5,
+    warmup: int = 2,
+    min_time: float = 0.05,
+    threads: int | None = None,
+) -> float | dict[str, float]:
+    """The median time of one call of ``fns`` (a callable), or of each callable of a
+    ``{label: callable}`` mapping, in seconds.
+
+    A thin layer over :func:`time_calls` (same arguments; ``min_time`` defaults to
+    0.05 s per batch) for timing any code, PyTorch or not: a Python loop, a NumPy
+    call, a GPU kernel. Work queued on ``device`` is waited for, so a CUDA or MPS
+    call is timed to its end, not to its launch.
+
+    Example::
+
+        >>> import numpy as np
+        >>> x = np.random.default_rng(0).standard_normal(10_000)
+        >>> t = seconds_per_call({"loop": lambda: [max(v, 0.0) for v in x],
+        ...                       "numpy": lambda: np.maximum(x, 0.0)},
+        ...                      device="cpu", repeat=3, min_time=1e-3)
+        >>> t["loop"] > t["numpy"]
+        True
+    """
+    single = callable(fns) and not isinstance(fns, Mapping)
+    table = {"call": fns} if single else dict(fns)
+    samples = time_calls(table, device, repeat=repeat, warmup=warmup, min_time=min_time,
+                         threads=threads)
+    medians = {label: statistics.median(values) for label, values in samples.items()}
+    return medians["call"] if single else medians
+
+
+def _time_calls(fns, device, repeat, warmup, min_time, max_calls, setup, threads=None):
     if repeat < 1 or warmup < 0 or not min_time > 0:
-        raise ValueError(f"need repeat >= 1, warmup >= 0, min_time > 0; got {repeat}, {warmup}, {min_time}")
+        raise ValueError(
+            f"need repeat >= 1, warmup >= 0, min_time > 0; got {repeat}, {warmup}, {min_time}"
+        )
     if not fns:
         raise ValueError("nothing to time: fns is empty")
     setup = dict(setup or {})
@@ -160,6 +237,8 @@ def _time_calls(fns, device, repeat, warmup, min_time, max_calls, setup):
     if unknown:
         raise ValueError(f"setup names unknown callables: {sorted(unknown)}")
     device = torch.device(device) if device is not None else get_device()
+    n_threads = _threads(threads)
+    timers = {label: _timer(fn, device, n_threads) for label, fn in fns.items()}
     numbers: dict[str, int] = {}
     for label, fn in fns.items():
         cap = max_calls[label] if isinstance(max_calls, Mapping) else max_calls
@@ -169,14 +248,14 @@ def _time_calls(fns, device, repeat, warmup, min_time, max_calls, setup):
             setup[label]()
         for _ in range(warmup):
             fn()
-        once = _time_batch(fn, 1, device)
+        once = timers[label].timeit(1).median
         numbers[label] = int(min(cap, max(1, math.ceil(min_time / max(once, 1e-9)))))
     samples: dict[str, list[float]] = {label: [] for label in fns}
     for _ in range(repeat):
-        for label, fn in fns.items():
+        for label in fns:
             if label in setup:
                 setup[label]()
-            samples[label].append(_time_batch(fn, numbers[label], device))
+            samples[label].append(timers[label].timeit(numbers[label]).median)
     return samples, numbers
 
 
@@ -256,9 +335,19 @@ def bench(
     Inputs are standard normal (half of them negative), 1-D, of ``dtype`` on
     ``device`` (default :func:`~relu_course.device.get_device`). For every size
     the ``copy`` and ``clone`` baselines are timed alongside; modes PyTorch has
-    no kernel for (softplus in place, ...) are skipped. ``threads`` sets
-    ``torch.set_num_threads`` for the run (CPU) and restores it afterwards.
-    Returns one :class:`Timing` per measurement, sizes in increasing order.
+    no kernel for (softplus in place, ...) are skipped. ``threads``: intra-op threads
+    for the timed calls (default: the current ``torch.get_num_threads()``), set by the
+    Timer for each batch only. Tensors are allocated per size and freed before the
+    next one; a size of ``1e8`` float32 elements needs about 0.4 GB per tensor (up to
+    six tensors when every mode is timed). Returns one :class:`Timing` per
+    measurement, sizes in increasing order.
+
+    Example::
+
+        >>> rows = bench(["relu"], sizes=[1000], modes=["out"], device="cpu",
+        ...              repeat=1, min_time=1e-4, threads=1)
+        >>> [(r.name, r.mode) for r in rows]
+        [('copy', 'copy'), ('clone', 'clone'), ('relu', 'out')]
     """
     sizes = sorted({int(s) for s in sizes})
     if not sizes or sizes[0] < 1:
@@ -272,57 +361,52 @@ def bench(
     acts = {n: _acts.get(n).name for n in names}  # validates the names
     dtype = _dtype(dtype)
     device = torch.device(device) if device is not None else get_device()
-    if threads is not None and int(threads) < 1:
-        raise ValueError(f"threads must be >= 1, got {threads}")
-    saved_threads = torch.get_num_threads()
-    if threads is not None:
-        torch.set_num_threads(int(threads))
-    n_threads = torch.get_num_threads()
+    n_threads = _threads(threads)
     gen = torch.Generator().manual_seed(seed)
     rows: list[Timing] = []
-    try:
-        for size in _progress(sizes, progress, desc="bench", unit="size", leave=False):
-            source = torch.randn(size, generator=gen, dtype=torch.float32).to(device=device, dtype=dtype)
-            x = source.clone()
-            y = torch.empty_like(source)
-            xg = source.clone().requires_grad_(True)
-            g = torch.ones_like(source)
-            scratch = source.clone()
-            fns: dict[str, Callable[[], Any]] = {
-                "copy|copy|torch": lambda: y.copy_(x),
-                "clone|clone|torch": lambda: x.clone(),
-            }
-            caps: dict[str, int] = {}
-            setup: dict[str, Callable[[], Any]] = {}
-            for label, name in acts.items():
-                for mode in modes:
-                    for impl in impls:
-                        src = {"inplace": scratch, "backward": xg}.get(mode, x)
-                        fn = kernel(name, mode, src, impl, out=y, grad=g)
-                        if fn is None:
-                            continue
-                        key = f"{label}|{mode}|{impl}"
-                        fns[key] = fn
-                        if mode == "inplace":
-                            caps[key] = INPLACE_MAX_CALLS
-                            setup[key] = lambda: scratch.copy_(source)
-            max_calls = {key: caps.get(key, 10_000) for key in fns}
-            samples, numbers = _time_calls(fns, device, repeat, warmup, min_time, max_calls, setup)
-            copy_s = statistics.median(samples["copy|copy|torch"])
-            itemsize = source.element_size()
-            for key, values in samples.items():
-                name, mode, impl = key.split("|")
-                seconds = statistics.median(values)
-                moved = TRAFFIC[mode] * size * itemsize
-                rows.append(Timing(
-                    name=name, mode=mode, impl=impl, size=size, dtype=str(dtype).replace("torch.", ""),
-                    device=str(device), threads=n_threads, seconds=seconds,
-                    elements_per_s=size / seconds, bytes_per_s=moved / seconds,
-                    vs_copy=seconds / copy_s,
-                    bandwidth_fraction=(moved / seconds) / (TRAFFIC["copy"] * size * itemsize / copy_s),
-                    calls=numbers[key]))
-    finally:
-        torch.set_num_threads(saved_threads)
+    for size in _progress(sizes, progress, desc="bench", unit="size", leave=False):
+        # Drawn on the CPU and moved, so every device times the same numbers.
+        source = torch.randn(size, generator=gen, dtype=torch.float32).to(dtype).to(device)
+        x = source.clone()
+        y = torch.empty_like(source)
+        xg = source.clone().requires_grad_(True) if "backward" in modes else None
+        g = torch.ones_like(source) if "backward" in modes else None
+        scratch = source.clone() if "inplace" in modes else None
+        fns: dict[str, Callable[[], Any]] = {
+            "copy|copy|torch": lambda: y.copy_(x),
+            "clone|clone|torch": lambda: x.clone(),
+        }
+        caps: dict[str, int] = {}
+        setup: dict[str, Callable[[], Any]] = {}
+        for label, name in acts.items():
+            for mode in modes:
+                for impl in impls:
+                    src = {"inplace": scratch, "backward": xg}.get(mode, x)
+                    fn = kernel(name, mode, src, impl, out=y, grad=g)
+                    if fn is None:
+                        continue
+                    key = f"{label}|{mode}|{impl}"
+                    fns[key] = fn
+                    if mode == "inplace":
+                        caps[key] = INPLACE_MAX_CALLS
+                        setup[key] = lambda: scratch.copy_(source)
+        max_calls = {key: caps.get(key, 10_000) for key in fns}
+        samples, numbers = _time_calls(fns, device, repeat, warmup, min_time, max_calls, setup,
+                                       n_threads)
+        del fns, setup, x, y, xg, g, scratch, source
+        copy_s = statistics.median(samples["copy|copy|torch"])
+        itemsize = torch.empty((), dtype=dtype).element_size()
+        for key, values in samples.items():
+            name, mode, impl = key.split("|")
+            seconds = statistics.median(values)
+            moved = TRAFFIC[mode] * size * itemsize
+            rows.append(Timing(
+                name=name, mode=mode, impl=impl, size=size,
+                dtype=str(dtype).replace("torch.", ""), device=str(device), threads=n_threads,
+                seconds=seconds, elements_per_s=size / seconds, bytes_per_s=moved / seconds,
+                vs_copy=seconds / copy_s,
+                bandwidth_fraction=(moved / seconds) / (TRAFFIC["copy"] * size * itemsize / copy_s),
+                calls=numbers[key]))
     return rows
 
 
@@ -425,7 +509,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--min-time", type=float, default=5e-3, help="seconds per timed batch (default 0.005)")
-    parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads for the run")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="intra-op threads for the timed calls (default: torch's current)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     try:

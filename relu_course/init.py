@@ -35,7 +35,16 @@ def _fans(weight: torch.Tensor) -> tuple[int, int]:
 
 
 def variance(scheme: str, fan_in: int, fan_out: int) -> float:
-    """The weight variance a scheme prescribes, e.g. ``variance("he_normal", 100, 50) == 0.02``."""
+    """The weight variance a scheme prescribes for a layer with these fans.
+
+    He: ``2 / fan_in``; Xavier: ``2 / (fan_in + fan_out)``; LeCun: ``1 / fan_in``;
+    normal and uniform variants alike. ``"default"`` raises ``ValueError``.
+
+    Example::
+
+        >>> variance("he_normal", 100, 50), variance("xavier_uniform", 100, 50)
+        (0.02, 0.013333333333333334)
+    """
     family = _check(scheme).rsplit("_", 1)[0]
     if family == "he":
         return 2.0 / fan_in
@@ -53,24 +62,54 @@ def _check(scheme: str) -> str:
 
 
 @torch.no_grad()
-def init_weights_(weight: torch.Tensor, scheme: str, generator: torch.Generator | None = None) -> torch.Tensor:
-    """Fill ``weight`` in place according to ``scheme`` and return it."""
+def init_weights_(
+    weight: torch.Tensor, scheme: str, generator: torch.Generator | None = None
+) -> torch.Tensor:
+    r"""Fill ``weight`` in place according to ``scheme`` and return it.
+
+    ``weight``: a tensor of shape (out, in, \*kernel), at least 2-D. ``scheme``: one of
+    :data:`SCHEMES`; the variance is :func:`variance` of the fans
+    :math:`n_\text{in} = \text{in} \cdot \prod \text{kernel}`,
+    :math:`n_\text{out} = \text{out} \cdot \prod \text{kernel}`. ``generator``: a CPU
+    ``torch.Generator`` (default: torch's global CPU generator). The numbers are
+    always drawn on the CPU and copied to ``weight``'s device, so a weight on CUDA or
+    MPS gets the same values as one on the CPU.
+
+    Example::
+
+        >>> w = init_weights_(torch.empty(64, 100), "he_uniform")
+        >>> bool(w.abs().max() <= (3 * 2 / 100) ** 0.5)
+        True
+    """
     if _check(scheme) == "default":
         return weight
     fan_in, fan_out = _fans(weight)
     std = math.sqrt(variance(scheme, fan_in, fan_out))
+    target = weight
+    if weight.device.type != "cpu":
+        weight = torch.empty(weight.shape, dtype=torch.float32)  # MPS has no float64
     if scheme.endswith("_normal"):
-        return weight.normal_(0.0, std, generator=generator)
-    bound = math.sqrt(3.0) * std
-    return weight.uniform_(-bound, bound, generator=generator)
+        weight.normal_(0.0, std, generator=generator)
+    else:
+        bound = math.sqrt(3.0) * std
+        weight.uniform_(-bound, bound, generator=generator)
+    if weight is not target:
+        target.copy_(weight)
+    return target
 
 
 @torch.no_grad()
 def initialize(model: nn.Module, scheme: str = "he_normal", bias: float | None = 0.0) -> nn.Module:
     """Initialise every ``nn.Linear`` and ``nn.Conv*d`` weight in ``model`` in place.
 
-    ``bias``: the constant every bias is set to (``None`` leaves biases alone).
-    Returns the model.
+    ``scheme``: one of :data:`SCHEMES` (see :func:`init_weights_`). ``bias``: the
+    constant every bias is set to (``None`` leaves biases alone). Returns the model.
+
+    Example::
+
+        >>> model = initialize(nn.Sequential(nn.Linear(4, 3)), "lecun_normal", bias=0.1)
+        >>> model[0].bias.tolist()
+        [0.10000000149011612, 0.10000000149011612, 0.10000000149011612]
     """
     _check(scheme)
     for module in model.modules():

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Sequence
+from typing import Sequence, Union
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -12,7 +13,40 @@ from relu_course import activations as _acts
 from relu_course.activations import Maxout  # re-exported: nets.Maxout is public
 from relu_course.init import initialize
 
-__all__ = ["make_activation", "mlp", "cnn", "Maxout", "autoencoder", "relu_interpolant"]
+__all__ = ["Hidden", "hidden_widths", "make_activation", "mlp", "cnn", "Maxout", "autoencoder",
+           "relu_interpolant"]
+
+#: The ``hidden`` argument of every builder: one width (an int) or a sequence of widths.
+Hidden = Union[int, Sequence[int]]
+
+
+def hidden_widths(hidden: Hidden, allow_empty: bool = True) -> list[int]:
+    """The list of hidden widths that a builder's ``hidden`` argument means.
+
+    Every builder (:func:`mlp`, :func:`cnn`, :func:`autoencoder`, :func:`rnn`,
+    :func:`lstm`) takes ``hidden`` the same way: an int is one hidden layer of that
+    width, a sequence is one layer per entry (``[]``: none, where the builder allows it).
+    Raises ``ValueError`` for a width below 1, ``TypeError`` for anything else.
+
+    Example::
+
+        >>> hidden_widths(64), hidden_widths([32, 16]), hidden_widths(())
+        ([64], [32, 16], [])
+    """
+    if isinstance(hidden, bool) or isinstance(hidden, (str, bytes)):
+        raise TypeError(f"hidden must be an int or a sequence of ints, got {hidden!r}")
+    if isinstance(hidden, (int, np.integer)):
+        widths = [int(hidden)]
+    else:
+        try:
+            widths = [int(w) for w in hidden]
+        except TypeError:
+            raise TypeError(f"hidden must be an int or a sequence of ints, got {hidden!r}") from None
+    if any(w < 1 for w in widths):
+        raise ValueError(f"hidden widths must be positive, got {widths}")
+    if not widths and not allow_empty:
+        raise ValueError("hidden must give at least one width")
+    return widths
 
 
 
@@ -34,7 +68,7 @@ def make_activation(activation, **params) -> nn.Module:
 
 def mlp(
     in_features: int,
-    hidden: Sequence[int],
+    hidden: Hidden,
     out_features: int,
     activation="relu",
     init: str = "he_normal",
@@ -43,7 +77,8 @@ def mlp(
 ) -> nn.Sequential:
     """A multilayer perceptron: ``Linear -> activation`` for each hidden width, then a linear output.
 
-    ``hidden``: widths of the hidden layers (``[]`` gives logistic regression).
+    ``hidden``: widths of the hidden layers, or one int for a single hidden layer
+    (``[]`` gives logistic regression; see :func:`hidden_widths`).
     ``init``: a scheme from :mod:`relu_course.init` for every weight; ``bias``: the
     constant every bias starts at (``None`` keeps PyTorch's default).
 
@@ -58,7 +93,7 @@ def mlp(
           (4): Linear(in_features=32, out_features=10, bias=True)
         )
     """
-    widths = [in_features, *hidden]
+    widths = [in_features, *hidden_widths(hidden)]
     if any(int(w) < 1 for w in widths + [out_features]):
         raise ValueError(f"all widths must be positive, got {widths + [out_features]}")
     layers: list[nn.Module] = []
@@ -76,13 +111,19 @@ def cnn(
     activation="relu",
     init: str = "he_normal",
     bias: float | None = 0.0,
-    hidden: int = 64,
+    hidden: Hidden = 64,
     **activation_params,
 ) -> nn.Sequential:
     """A small CNN for 8x8 digits: ``[Conv3x3 -> act -> MaxPool2]`` per entry of ``channels``,
-    then ``Linear -> act -> Linear``.
+    then ``Linear -> act`` per width in ``hidden`` (an int or a sequence, as in
+    :func:`mlp`) and a linear output.
 
     Shape: (N, in_channels, image_size, image_size) -> (N, n_classes).
+
+    Example::
+
+        >>> cnn(channels=(4,), hidden=[16, 8])(torch.zeros(2, 1, 8, 8)).shape
+        torch.Size([2, 10])
     """
     layers: list[nn.Module] = []
     size, c_in = image_size, in_channels
@@ -92,15 +133,19 @@ def cnn(
         size, c_in = size // 2, c_out
         if size < 1:
             raise ValueError(f"too many pooling stages for image_size={image_size}")
-    layers += [nn.Flatten(), nn.Linear(c_in * size * size, hidden),
-               make_activation(activation, **activation_params), nn.Linear(hidden, n_classes)]
+    layers.append(nn.Flatten())
+    width = c_in * size * size
+    for w in hidden_widths(hidden):
+        layers += [nn.Linear(width, w), make_activation(activation, **activation_params)]
+        width = w
+    layers.append(nn.Linear(width, n_classes))
     return initialize(nn.Sequential(*layers), init, bias)
 
 
 def autoencoder(
     in_features: int,
     code: int,
-    hidden: Sequence[int] = (),
+    hidden: Hidden = (),
     activation="relu",
     init: str = "he_normal",
     bias: float | None = 0.0,
@@ -125,7 +170,7 @@ def autoencoder(
         >>> ae.encoder(torch.zeros(5, 64)).shape, ae(torch.zeros(5, 64)).shape
         (torch.Size([5, 32]), torch.Size([5, 64]))
     """
-    widths = [int(in_features), *map(int, hidden), int(code)]
+    widths = [int(in_features), *hidden_widths(hidden), int(code)]
     if any(w < 1 for w in widths):
         raise ValueError(f"in_features, hidden and code must be positive, got {widths}")
     encoder: list[nn.Module] = []
@@ -221,7 +266,7 @@ class SequenceToOne(nn.Module):
 
 def rnn(
     input_size: int,
-    hidden: int,
+    hidden: Hidden,
     out_features: int = 1,
     activation: str = "relu",
     recurrent_init: str = "identity",
@@ -250,6 +295,8 @@ def rnn(
     (``None`` keeps PyTorch's default). ``bias``: the constant :math:`b` starts at
     (``None`` keeps PyTorch's default). The read-out keeps PyTorch's default.
     Random draws use torch's global generator (seed it first).
+    ``hidden``: the state's width, an int or a one-entry sequence (see
+    :func:`hidden_widths`; stacked recurrent layers are not built here).
     Shape: (N, T, input_size) -> (N, out_features).
 
     Example::
@@ -262,8 +309,9 @@ def rnn(
         raise ValueError(f"activation must be 'relu' or 'tanh' for rnn, got {activation!r}")
     if recurrent_init not in RECURRENT_INITS:
         raise ValueError(f"recurrent_init must be one of {RECURRENT_INITS}, got {recurrent_init!r}")
-    if int(input_size) < 1 or int(hidden) < 1:
-        raise ValueError(f"input_size and hidden must be positive, got {input_size}, {hidden}")
+    hidden = _one_width(hidden)
+    if int(input_size) < 1:
+        raise ValueError(f"input_size must be positive, got {input_size}")
     if not gain > 0:
         raise ValueError(f"gain must be > 0, got {gain}")
     if input_std is not None and not input_std > 0:
@@ -287,21 +335,31 @@ def rnn(
     return SequenceToOne(layer, out_features)
 
 
-def lstm(input_size: int, hidden: int, out_features: int = 1, forget_bias: float = 1.0) -> SequenceToOne:
+def _one_width(hidden: Hidden) -> int:
+    widths = hidden_widths(hidden, allow_empty=False)
+    if len(widths) != 1:
+        raise ValueError(f"a recurrent builder takes one hidden width, got {widths}")
+    return widths[0]
+
+
+def lstm(input_size: int, hidden: Hidden, out_features: int = 1,
+         forget_bias: float = 1.0) -> SequenceToOne:
     r"""A one-layer LSTM (Hochreiter & Schmidhuber 1997) read out at the last step.
 
     Weights keep PyTorch's default :math:`U(-1/\sqrt{\text{hidden}}, 1/\sqrt{\text{hidden}})`;
     the gate biases start at 0 except the forget gate's, which starts at
     ``forget_bias`` (1 by default, a common choice that lets the cell remember at
-    first). Shape: (N, T, input_size) -> (N, out_features).
+    first). ``hidden``: an int or a one-entry sequence, as in :func:`rnn`.
+    Shape: (N, T, input_size) -> (N, out_features).
 
     Example::
 
         >>> lstm(2, 32)(torch.zeros(4, 10, 2)).shape
         torch.Size([4, 1])
     """
-    if int(input_size) < 1 or int(hidden) < 1:
-        raise ValueError(f"input_size and hidden must be positive, got {input_size}, {hidden}")
+    hidden = _one_width(hidden)
+    if int(input_size) < 1:
+        raise ValueError(f"input_size must be positive, got {input_size}")
     layer = nn.LSTM(int(input_size), int(hidden), batch_first=True)
     h = int(hidden)
     with torch.no_grad():

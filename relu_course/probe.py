@@ -583,7 +583,7 @@ def linear_regions_along_line(model: nn.Module, start: torch.Tensor, end: torch.
     changes = []
     previous = None
     for i in range(0, len(t), int(batch_size)):
-        tb = t[i:i + int(batch_size)].to(device=device, dtype=dtype)
+        tb = t[i:i + int(batch_size)].to(dtype).to(device)  # cast on the CPU: MPS has no float64
         xb = start.unsqueeze(0) + tb.view(-1, *([1] * start.dim())) * step.unsqueeze(0)
         pattern = activation_pattern(model, xb)
         if previous is not None:

@@ -234,7 +234,9 @@ def born_dead_fraction(
     to the largest depth gives all of them, because the first :math:`L` layers of
     a deeper network are a depth-:math:`L` network. Returns an array of fractions,
     one per entry of ``depths``; its standard error is
-    :math:`\sqrt{p(1-p)/n}`. Same seed, same device: same numbers.
+    :math:`\sqrt{p(1-p)/n}`. Random numbers are drawn on the CPU with a generator
+    seeded by ``seed`` and moved to ``device``, so CPU, CUDA and MPS simulate the same
+    networks (fractions can still differ in rare ties, from float32 rounding).
 
     Example::
 
@@ -255,16 +257,22 @@ def born_dead_fraction(
     if points_per_axis < 2 or radius <= 0:
         raise ValueError(f"need points_per_axis >= 2 and radius > 0, got {points_per_axis}, {radius}")
     device = torch.device(device)
-    gen = torch.Generator(device=device).manual_seed(int(seed))
+    # Draws come from a CPU generator and are moved, so every device sees the same numbers;
+    # the float64 grid is cast to float32 on the CPU (MPS has no float64).
+    gen = torch.Generator().manual_seed(int(seed))
     dtype = torch.float32
-    grid = _grid(in_features, int(points_per_axis), float(radius)).to(device=device, dtype=dtype)
+    grid = _grid(in_features, int(points_per_axis), float(radius)).to(dtype).to(device)
+
+    def draw(n: int, fan_in: int, uniform: bool = False) -> torch.Tensor:
+        sample = torch.rand if uniform else torch.randn
+        return sample(n, fan_in, width, generator=gen, dtype=dtype).to(device)
 
     def draw_weights(n: int, fan_in: int) -> torch.Tensor:
         std = math.sqrt(2.0 / fan_in)
         if weights == "normal":
-            return torch.randn(n, fan_in, width, generator=gen, device=device, dtype=dtype) * std
+            return draw(n, fan_in) * std
         bound = math.sqrt(3.0) * std
-        return (torch.rand(n, fan_in, width, generator=gen, device=device, dtype=dtype) * 2 - 1) * bound
+        return (draw(n, fan_in, uniform=True) * 2 - 1) * bound
 
     homogeneous = bias == 0 and bias_std == 0
     wanted = set(depths)
@@ -277,7 +285,7 @@ def born_dead_fraction(
             w = draw_weights(n_alive, h.shape[2])
             b = torch.full((n_alive, 1, width), float(bias), device=device, dtype=dtype)
             if bias_std > 0:
-                b = b + bias_std * torch.randn(n_alive, 1, width, generator=gen, device=device, dtype=dtype)
+                b = b + bias_std * draw(n_alive, 1)
             h = torch.relu(torch.baddbmm(b, h, w))
             dead = (h == 0).flatten(1).all(dim=1)
             n_dead += int(dead.sum())

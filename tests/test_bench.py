@@ -191,8 +191,10 @@ def test_time_calls_interleaves_and_uses_setup():
                            repeat=3, warmup=1, min_time=1e-6, max_calls=1, setup={"a": setup})
     assert set(out) == {"a", "b"} and all(len(v) == 3 for v in out.values())
     assert all(v > 0 for vs in out.values() for v in vs)
-    # warm-up and calibration (2 calls each), then the batches alternate a, b, a, b, ...
-    assert calls[4:] == ["a", "b"] * 3
+    # Per label: 1 warm-up call, then a calibration batch (the Timer's 2 warm-up calls + 1);
+    # then the batches (2 warm-up calls + 1 timed call each) alternate a, b, a, b, ...
+    assert calls[:8] == ["a"] * 4 + ["b"] * 4
+    assert calls[8:] == (["a"] * 3 + ["b"] * 3) * 3
     assert state["setups"] == 1 + 3
     with pytest.raises(ValueError):
         bench.time_calls({}, "cpu")
