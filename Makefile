@@ -9,7 +9,7 @@ NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
 export RELU_COURSE_PROGRESS := 0
 export PYTHONHASHSEED := 0
 
-.PHONY: setup book test unit nbval site browser browser-deps notebooks serve clean
+.PHONY: setup book test unit nbval site browser browser-deps notebooks serve clean latest
 
 setup: $(STAMP)
 
@@ -54,6 +54,27 @@ browser-deps:
 ## notebooks: re-execute every notebook in place (commit the result), printing each one's time
 notebooks: $(STAMP)
 	$(BIN)/python tests/execute_notebooks.py $(NOTEBOOKS)
+
+## latest: the course as a Colab reader gets it: a fresh venv with the newest CPU build of torch
+## and the newest numpy, scipy, matplotlib, scikit-learn, tqdm and kernel tools; every notebook
+## executed with no output comparison, base seed drawn at random and printed (SEED=n reruns one).
+## LATEST_TORCH_INDEX: where CPU builds of torch live (CI: https://download.pytorch.org/whl/cpu;
+## empty: pip's own indexes). Writes nothing in the tree but build/ and the package's egg-info.
+LATEST_VENV ?= $(or $(TMPDIR),/tmp)/relu-course-latest
+LATEST_PYTHON ?= $(PYTHON)
+LATEST_TORCH_INDEX ?=
+SEED ?=
+latest:
+	rm -rf $(LATEST_VENV)
+	$(LATEST_PYTHON) -m venv $(LATEST_VENV)
+	$(LATEST_VENV)/bin/python -m pip install --quiet --upgrade pip
+	spec=$$($(LATEST_VENV)/bin/python tests/run_latest.py torch-spec --index-url "$(LATEST_TORCH_INDEX)") && \
+		echo "Installing $$spec" && \
+		$(LATEST_VENV)/bin/python -m pip install --quiet "$$spec" $(if $(LATEST_TORCH_INDEX),--index-url $(LATEST_TORCH_INDEX))
+	$(LATEST_VENV)/bin/python -m pip install --quiet --upgrade numpy scipy matplotlib scikit-learn tqdm ipykernel nbclient nbformat
+	$(LATEST_VENV)/bin/python -m pip install --quiet .
+	$(LATEST_VENV)/bin/python -m ipykernel install --sys-prefix --name python3 > /dev/null
+	RELU_COURSE_SEED="$(SEED)" $(LATEST_VENV)/bin/python tests/run_latest.py run $(NOTEBOOKS)
 
 serve:
 	$(BIN)/python -m http.server --directory _build/html 8000
