@@ -54,6 +54,7 @@ __all__ = [
     "names",
     "module_types",
     "is_activation_module",
+    "shortcut_doc",
     "SELU_ALPHA",
     "SELU_SCALE",
 ]
@@ -649,3 +650,66 @@ def get(name: str, **params: Any) -> Activation:
     merged = {**spec.defaults, **params}
     checked = {k: _VALIDATORS[k](k, v) for k, v in merged.items()}
     return Activation(spec, checked)
+
+
+def shortcut_doc(name: str) -> str:
+    r"""The docstring of the top-level shortcut ``relu_course.<name>``, generated from the
+    registry: the formula, the convention at the kink, the parameters with their
+    defaults, the accepted inputs and a worked example whose output is computed here.
+
+    Example::
+
+        >>> print(shortcut_doc("relu").splitlines()[0])
+        Apply ReLU element-wise: :math:`\mathrm{ReLU}(x) = \max(0, x)`.
+    """
+    spec = _SPECS[_canonical(name)]
+    alias = name.strip().lower().replace("-", "_")
+    act = get(spec.name)
+    label = _DISPLAY.get(spec.name, spec.name)
+    lines = [f"Apply {label} element-wise: :math:`{spec.formula}`.", ""]
+    if alias != spec.name:
+        lines += [f"``{alias}`` is another name for ``{spec.name}``.", ""]
+    lines += [f"Kink: {spec.kink}.", ""]
+    if spec.defaults:
+        lines.append("Args:")
+        lines.append("    x: a NumPy array, torch tensor, Python float or list (any shape).")
+        for key, value in spec.defaults.items():
+            lines.append(f"    {key}: {_PARAM_DOCS[key]} (default ``{value!r}``).")
+    else:
+        lines.append("Args:")
+        lines.append("    x: a NumPy array, torch tensor, Python float or list (any shape).")
+        lines.append("    (no parameters)")
+    lines += [
+        "",
+        "Shape: any; the result has the shape and kind of ``x`` (a tensor keeps its",
+        "device and dtype and stays differentiable). On tensors this is PyTorch's",
+        "built-in; the derivative is ``relu_course.get"
+        f"({spec.name!r}, **params).grad(x)``.",
+        "",
+        f"Shorthand for ``relu_course.get({spec.name!r}, **params)(x)``.",
+        "",
+        "Example::",
+        "",
+        f"    >>> import relu_course",
+        f"    >>> relu_course.{alias}([-1.0, 0.0, 2.0])",
+        f"    {act([-1.0, 0.0, 2.0])!r}",
+    ]
+    return "\n".join(lines)
+
+
+_DISPLAY = {
+    "identity": "the identity", "sigmoid": "the logistic sigmoid", "tanh": "tanh",
+    "softsign": "softsign", "relu": "ReLU", "leaky_relu": "leaky ReLU", "prelu": "PReLU",
+    "elu": "ELU", "selu": "SELU", "gelu": "GELU", "silu": "SiLU (swish)",
+    "softplus": "softplus", "mish": "Mish", "shifted_relu": "the shifted ReLU",
+}
+
+_PARAM_DOCS = {
+    "negative_slope": "the slope :math:`a` for :math:`x < 0`, >= 0",
+    "init": "the slope :math:`a` for :math:`x < 0` (PReLU's initial value), >= 0",
+    "alpha": r"the scale :math:`\alpha` of the negative part, >= 0",
+    "beta": r"the sharpness :math:`\beta` > 0",
+    "threshold": r"above :math:`\beta x >` threshold the function is taken as linear",
+    "approximate": "``'none'`` (exact, with erf) or ``'tanh'`` (the tanh approximation)",
+    "shift": "the floor :math:`s`: the output is at least :math:`-s`, >= 0",
+}
