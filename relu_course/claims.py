@@ -1,16 +1,55 @@
-"""The "Claims checked" table that ends every chapter.
+"""The "Claims checked" table that ends every chapter, and the rules a row
+must follow.
 
-Each row states a claim, where it comes from, what the chapter measured, and a
-verdict. A row is only accepted when the measurement supports its verdict
-(``evidence`` is true), so a changed result fails the notebook instead of
-leaving a stale verdict in the book. The rows are also attached to the cell's
-output as metadata, from which the book's claims ledger is built.
+Each row states a claim, where it comes from, what the chapter measured, how
+many seeds the measurement used and how many of them agree with the verdict,
+and the verdict. A row is only accepted when the measurement supports its
+verdict (``evidence`` is true), so a changed result fails the notebook instead
+of leaving a stale verdict in the book. The rows are also attached to the
+cell's output as metadata, from which the book's claims ledger is built.
+
+The verdicts (:data:`VERDICTS`):
+
+``confirmed``
+    The measurement shows the claimed effect, in the claimed direction, with
+    its uncertainty: e.g. the 95% interval of "ReLU minus tanh" over seeds
+    lies above 0 (:func:`relu_course.stats.paired_difference`).
+``nuanced``
+    The effect is there, but smaller, conditional (on size, depth, device,
+    learning rate ...) or for another reason than the source gives; the
+    measured text says which.
+``not confirmed``
+    The measurement could have seen the claimed effect and did not: its
+    interval excludes the size of effect the source claims (or its
+    direction). Give that interval.
+``inconclusive``
+    The measurement could not have seen the effect (too small a scale, too
+    few seeds, an interval that contains both 0 and the claimed effect).
+    ``why`` must say why, e.g. "at this scale".
+
+Rules for the evidence, for the next chapter's author:
+
+1. Assert the claim's *direction* with the statistic's uncertainty (an
+   interval over seeds from :mod:`relu_course.stats`), never a two-sided band
+   around the number one run produced (``0.005 < gain < 0.015`` breaks on the
+   next draw and measures nothing).
+2. A training comparison uses at least 3 seeds (5 where
+   :func:`relu_course.train.fit_seeds` makes it cheap); pass ``seeds=`` and
+   ``agree=`` (how many seeds individually agree with the verdict).
+3. Learning rates are chosen per arm on a validation split from a grid that
+   brackets the best value (:func:`relu_course.stats.select_lr`).
+4. Evidence that is true by construction (a dictionary typed in the cell, a
+   formula re-derived from itself) is not a verdict: write it as prose, or
+   measure something.
+5. Every notebook passes with any base seed (``RELU_COURSE_SEED``); run
+   ``make robustness`` before committing a chapter.
 
 Example::
 
     claims = ClaimsTable("02_relu")
     claims.check("relu(-1000) is 0", source="000", measured=f"{value}",
-                 verdict="confirmed", evidence=value == 0.0, section="The function")
+                 verdict="confirmed", evidence=value == 0.0,
+                 section="The function")
     claims.show()
 """
 
@@ -22,7 +61,7 @@ from dataclasses import asdict, dataclass
 
 __all__ = ["VERDICTS", "Claim", "ClaimsTable", "slug", "METADATA_KEY"]
 
-VERDICTS = ("confirmed", "nuanced", "not confirmed")
+VERDICTS = ("confirmed", "nuanced", "not confirmed", "inconclusive")
 #: Key under which :meth:`ClaimsTable.show` stores the rows in the output metadata.
 METADATA_KEY = "relu_course_claims"
 
@@ -49,6 +88,21 @@ class Claim:
     measured: str
     verdict: str
     section: str = ""
+    seeds: int | None = None  # how many seeds the measurement used
+    agree: int | None = None  # how many of those seeds agree with the verdict
+    why: str = ""  # for "inconclusive": why the measurement could not decide
+
+    def seeds_text(self) -> str:
+        """``"agree/seeds"``, ``"seeds"`` or ``"-"`` (no seeds involved)."""
+        if self.seeds is None:
+            return "-"
+        if self.agree is None:
+            return str(self.seeds)
+        return f"{self.agree}/{self.seeds}"
+
+    def verdict_text(self) -> str:
+        """The verdict, with the reason when it is ``inconclusive``."""
+        return f"{self.verdict} ({self.why})" if self.why else self.verdict
 
 
 class ClaimsTable:
@@ -58,24 +112,62 @@ class ClaimsTable:
         self.chapter = chapter
         self.rows: list[Claim] = []
 
-    def check(self, claim: str, source: str, measured: str, verdict: str, evidence: bool,
-              section: str = "") -> None:
-        """Add a row; raise ``AssertionError`` if ``evidence`` does not support ``verdict``.
+    def check(
+        self,
+        claim: str,
+        source: str,
+        measured: str,
+        verdict: str,
+        evidence: bool,
+        section: str = "",
+        seeds: int | None = None,
+        agree: int | None = None,
+        why: str = "",
+    ) -> None:
+        """Add a row; raise ``AssertionError`` if ``evidence`` does not
+        support ``verdict``.
 
-        Returns nothing, so a cell that ends with a check prints nothing; the rows are
-        in ``self.rows``."""
+        ``seeds``: how many seeds the measurement used (``None`` when it
+        involves no randomness); ``agree``: how many of them agree with the
+        verdict on their own. ``why`` is required for ``"inconclusive"``
+        (what the measurement could not see, e.g. ``"at this scale"``).
+        Returns nothing, so a cell that ends with a check prints nothing;
+        the rows are in ``self.rows``.
+        """
         if verdict not in VERDICTS:
-            raise ValueError(f"verdict must be one of {VERDICTS}, got {verdict!r}")
+            raise ValueError(
+                f"verdict must be one of {VERDICTS}, got {verdict!r}"
+            )
+        if verdict == "inconclusive" and not why.strip():
+            raise ValueError("an inconclusive verdict needs why=...")
+        if seeds is not None and (int(seeds) != seeds or seeds < 1):
+            raise ValueError(f"seeds must be a positive integer, got {seeds!r}")
+        if agree is not None:
+            if seeds is None:
+                raise ValueError("agree= needs seeds=")
+            if int(agree) != agree or not 0 <= agree <= seeds:
+                raise ValueError(
+                    f"agree must be an integer in [0, {seeds}], got {agree!r}"
+                )
         if not bool(evidence):
             raise AssertionError(
-                f"[{self.chapter}] the measurement ({measured}) no longer supports the verdict "
-                f"{verdict!r} for: {claim}")
-        self.rows.append(Claim(claim, source, measured, verdict, section))
+                f"[{self.chapter}] the measurement ({measured}) no longer "
+                f"supports the verdict {verdict!r} for: {claim}"
+            )
+        self.rows.append(
+            Claim(claim, source, measured, verdict, section,
+                  None if seeds is None else int(seeds),
+                  None if agree is None else int(agree), why.strip())
+        )
 
     def markdown(self) -> str:
         """The table as Markdown: claim, source, measured, verdict."""
-        return _markdown_table(["Claim", "Source", "Measured here", "Verdict"],
-                               [[r.claim, r.source, r.measured, f"**{r.verdict}**"] for r in self.rows])
+        return _markdown_table(
+            ["Claim", "Source", "Measured here", "Seeds agreeing", "Verdict"],
+            [[r.claim, r.source, r.measured, r.seeds_text(),
+              f"**{r.verdict}**" + (f" ({r.why})" if r.why else "")]
+             for r in self.rows],
+        )
 
     def show(self):
         """Display the table in the notebook, with the rows attached as output metadata."""
@@ -89,6 +181,9 @@ class ClaimsTable:
         return {v: sum(r.verdict == v for r in self.rows) for v in VERDICTS}
 
 
+_OPTIONAL = ("section", "seeds", "agree", "why")
+
+
 def load(paths) -> list[dict]:
     """Read the claims rows that :meth:`ClaimsTable.show` attached to executed notebooks.
 
@@ -97,7 +192,8 @@ def load(paths) -> list[dict]:
     :data:`METADATA_KEY` is used (``show()`` renders the whole table each time).
     Returns one dict per row, in order, with the keys ``chapter`` (the name given to
     :class:`ClaimsTable`), ``notebook`` (the file name), ``claim``, ``source``,
-    ``measured``, ``verdict`` and ``section``.
+    ``measured``, ``verdict``, ``section``, ``seeds``, ``agree`` and ``why``
+    (``None``/``""`` in rows written before those existed).
 
     Raises ``FileNotFoundError`` for a missing file and ``ValueError`` for a file
     that is not a notebook or has no claims output (not executed, or no
@@ -137,7 +233,9 @@ def load(paths) -> list[dict]:
         fields = set(Claim.__dataclass_fields__)
         for row in found.get("rows", []):
             rows.append({"chapter": found.get("chapter", ""), "notebook": path.name,
-                         **{k: row.get(k, "") for k in Claim.__dataclass_fields__},
+                         **{k: row.get(k, Claim.__dataclass_fields__[k].default
+                                       if k in _OPTIONAL else "")
+                            for k in Claim.__dataclass_fields__},
                          **{k: v for k, v in row.items() if k not in fields}})
     return rows
 

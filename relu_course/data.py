@@ -13,7 +13,9 @@ import torch
 from sklearn.datasets import load_digits, make_moons
 from sklearn.model_selection import train_test_split
 
-__all__ = ["Split", "digits", "moons", "xor", "spirals", "SCALINGS"]
+from relu_course.device import derive_seed
+
+__all__ = ["Split", "validation_split", "digits", "moons", "xor", "spirals", "SCALINGS"]
 
 #: Input scalings for :func:`digits`: raw pixel values 0..16, [0, 1], or standardised per feature.
 SCALINGS = ("raw", "unit", "standard")
@@ -40,6 +42,34 @@ class Split(NamedTuple):
         return Split(*(t.to(device) for t in self))
 
 
+def validation_split(data: Split, fraction: float = 0.2, seed: int = 0) -> Split:
+    """Carve a validation set out of ``data``'s training part.
+
+    Returns a :class:`Split` whose ``x_train, y_train`` are the rest of the
+    training data and whose ``x_test, y_test`` are the validation examples,
+    so the same training code tunes on it without ever touching the test set.
+    The held-out examples are a seeded random ``fraction`` of the training set
+    (the seed goes through :func:`~relu_course.device.derive_seed`).
+
+    Example::
+
+        >>> d = digits()
+        >>> v = validation_split(d, 0.2)
+        >>> len(v.x_train) + len(v.x_test) == len(d.x_train)
+        True
+    """
+    if not 0.0 < fraction < 1.0:
+        raise ValueError(f"fraction must be in (0, 1), got {fraction!r}")
+    n = len(data.x_train)
+    n_val = int(round(n * fraction))
+    if not 1 <= n_val <= n - 1:
+        raise ValueError(f"fraction={fraction} of {n} examples leaves an empty part")
+    gen = torch.Generator().manual_seed(derive_seed(seed))
+    order = torch.randperm(n, generator=gen).to(data.x_train.device)
+    val, rest = order[:n_val], order[n_val:]
+    return Split(data.x_train[rest], data.y_train[rest], data.x_train[val], data.y_train[val])
+
+
 def _as_split(x_tr, x_te, y_tr, y_te, device) -> Split:
     return Split(
         torch.as_tensor(x_tr, dtype=torch.float32, device=device),
@@ -55,13 +85,19 @@ def digits(
     seed: int = 0,
     device: torch.device | str = "cpu",
     image: bool = False,
+    min_std: float = 0.0,
 ) -> Split:
     """scikit-learn's bundled 8x8 digits (1,797 images, 10 classes), split and scaled.
 
     ``scaling``: ``"raw"`` keeps pixel values 0..16; ``"unit"`` divides by 16;
     ``"standard"`` subtracts the training mean and divides by the training
     standard deviation per pixel (constant pixels are left at 0). The split is
-    stratified and seeded. ``image=True`` returns inputs of shape (N, 1, 8, 8)
+    stratified and seeded (``seed`` goes through
+    :func:`~relu_course.device.derive_seed`, so the base seed moves it).
+    ``min_std`` floors the per-pixel standard deviation used by
+    ``"standard"`` (in raw pixel units, 0..16): a pixel that is nearly constant
+    in the training images would otherwise turn a rare test value into a
+    feature of tens of standard deviations. ``image=True`` returns inputs of shape (N, 1, 8, 8)
     for convolutional networks, otherwise (N, 64).
     """
     if scaling not in SCALINGS:
@@ -71,13 +107,16 @@ def digits(
     bunch = load_digits()
     x = bunch.data.astype(np.float64)
     x_tr, x_te, y_tr, y_te = train_test_split(
-        x, bunch.target, test_size=test_size, random_state=seed, stratify=bunch.target
+        x, bunch.target, test_size=test_size, random_state=derive_seed(seed),
+        stratify=bunch.target
     )
     if scaling == "unit":
         x_tr, x_te = x_tr / 16.0, x_te / 16.0
     elif scaling == "standard":
         mean, std = x_tr.mean(axis=0), x_tr.std(axis=0)
-        std = np.where(std > 0, std, 1.0)
+        if min_std < 0:
+            raise ValueError(f"min_std must be >= 0, got {min_std!r}")
+        std = np.where(std > 0, np.maximum(std, min_std), 1.0)
         x_tr, x_te = (x_tr - mean) / std, (x_te - mean) / std
     split = _as_split(x_tr, x_te, y_tr, y_te, device)
     if image:
@@ -93,6 +132,7 @@ def moons(
     """scikit-learn's two interleaving half-moons in 2-D, two classes, seeded."""
     if n < 4:
         raise ValueError(f"n must be at least 4, got {n}")
+    seed = derive_seed(seed)
     x, y = make_moons(n_samples=n, noise=noise, random_state=seed)
     return _as_split(*train_test_split(x, y, test_size=test_size, random_state=seed), device=device)
 
@@ -104,6 +144,7 @@ def xor(
     """The XOR problem: four Gaussian blobs at (+-1, +-1); label 1 where the signs differ."""
     if n < 4:
         raise ValueError(f"n must be at least 4, got {n}")
+    seed = derive_seed(seed)
     rng = np.random.default_rng(seed)
     centres = rng.choice([-1.0, 1.0], size=(n, 2))
     x = centres + noise * rng.standard_normal((n, 2))
@@ -118,6 +159,7 @@ def spirals(
     """Two interleaved spirals in 2-D (radius grows with angle), two classes, seeded."""
     if n < 4:
         raise ValueError(f"n must be at least 4, got {n}")
+    seed = derive_seed(seed)
     rng = np.random.default_rng(seed)
     y = rng.integers(0, 2, size=n)
     t = rng.uniform(0.05, 1.0, size=n)
@@ -162,6 +204,7 @@ def adding_problem(
     n_test = int(round(n * test_size))
     if not 1 <= n_test <= n - 1:
         raise ValueError(f"n={n} with test_size={test_size} leaves an empty train or test set")
+    seed = derive_seed(seed)
     rng = np.random.default_rng(seed)
     values = rng.uniform(0.0, 1.0, size=(n, seq_len))
     half = seq_len // 2

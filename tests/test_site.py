@@ -104,4 +104,7 @@ def test_claims_ledger_matches_the_notebooks():
     assert len(ledger_rows) == len(rows)
     for tr, row in zip(ledger_rows, rows):
         cells = [td.get_text(" ", strip=True) for td in tr.find_all("td")]
-        assert cells[1:] == [row["claim"], row["source"], row["measured"], row["verdict"]]
+        seeds = "-" if row["seeds"] is None else (
+            str(row["seeds"]) if row["agree"] is None else f"{row['agree']}/{row['seeds']}")
+        verdict = f"{row['verdict']} ({row['why']})" if row["why"] else row["verdict"]
+        assert cells[1:] == [row["claim"], row["source"], row["measured"], seeds, verdict]

@@ -23,7 +23,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from relu_course.claims import VERDICTS, load, slug
 
-COLUMNS = ("Chapter", "Claim", "Source", "Measured", "Verdict")
+COLUMNS = ("Chapter", "Claim", "Source", "Measured", "Seeds agreeing", "Verdict")
 
 
 def _entry(*children: nodes.Node) -> nodes.entry:
@@ -70,6 +70,22 @@ def _title_link(directive: SphinxDirective, doc: str, anchor: str = "") -> nodes
     return nodes.reference("", title, refuri=uri)
 
 
+def _seeds_text(row: dict) -> str:
+    """``agree/seeds``, ``seeds`` or ``-``, as in the chapters' tables."""
+    seeds, agree = row.get("seeds"), row.get("agree")
+    if seeds is None:
+        return "-"
+    return str(seeds) if agree is None else f"{agree}/{seeds}"
+
+
+def _verdict(row: dict) -> nodes.Node:
+    verdict = nodes.inline()
+    verdict += nodes.strong(text=row["verdict"])
+    if row.get("why"):
+        verdict += nodes.Text(f" ({row['why']})")
+    return verdict
+
+
 class ClaimsLedger(SphinxDirective):
     """Render the ledger from the chapter notebooks in the table of contents, in order."""
 
@@ -82,8 +98,8 @@ class ClaimsLedger(SphinxDirective):
             + ", ".join(f"{counts.get(v, 0)} {v}" for v in VERDICTS) + "."))
         cells = [[_title_link(self, doc, slug(r["section"]) if r["section"] else ""),
                   nodes.Text(r["claim"]), nodes.Text(r["source"]), nodes.Text(r["measured"]),
-                  nodes.strong(text=r["verdict"])] for doc, r in rows]
-        return [summary, _table((12, 38, 10, 28, 12), COLUMNS, cells, ["claims-ledger"])]
+                  nodes.Text(_seeds_text(r)), _verdict(r)] for doc, r in rows]
+        return [summary, _table((11, 34, 9, 26, 8, 12), COLUMNS, cells, ["claims-ledger"])]
 
 
 WORDS_PER_MINUTE = 200
