@@ -1,0 +1,75 @@
+"""Execute every notebook with several base seeds and report pass/fail.
+
+Usage: python tests/robustness.py --seeds 1 2 3 book/01_saturation.ipynb ...
+
+Each notebook runs top to bottom in a fresh kernel with ``RELU_COURSE_SEED``
+set to the seed (on the CPU); outputs are not compared and nothing is
+written. Any error, an assertion of a claims check included, is a failure.
+Prints one line per run and a table notebook x seed; exits 1 if any failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+
+def run(path: Path, seed: int) -> tuple[bool, float, str]:
+    """Execute ``path`` with base seed ``seed``: (passed, seconds, error)."""
+    nb = nbformat.read(path, as_version=4)
+    os.environ["RELU_COURSE_SEED"] = str(seed)
+    start = time.perf_counter()
+    try:
+        NotebookClient(
+            nb,
+            timeout=600,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(path.parent)}},
+        ).execute()
+    except CellExecutionError as err:
+        lines = [ln for ln in str(err).splitlines() if ln.strip()]
+        return False, time.perf_counter() - start, lines[-1][:300]
+    return True, time.perf_counter() - start, ""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    parser.add_argument("notebooks", nargs="+", type=Path)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("RELU_COURSE_DEVICE", "cpu")
+    os.environ["RELU_COURSE_PROGRESS"] = "0"
+    results: dict[tuple[Path, int], tuple[bool, float]] = {}
+    for seed in args.seeds:
+        for path in args.notebooks:
+            ok, seconds, error = run(path, seed)
+            results[path, seed] = ok, seconds
+            status = "pass" if ok else "FAIL"
+            print(
+                f"seed {seed} {path.name}: {status} {seconds:5.1f} s"
+                + (f"  {error}" if error else ""),
+                flush=True,
+            )
+    width = max(len(p.name) for p in args.notebooks)
+    print("\n" + "notebook".ljust(width) + "".join(
+        f"  seed {s:<8}" for s in args.seeds))
+    for path in args.notebooks:
+        cells = []
+        for seed in args.seeds:
+            ok, seconds = results[path, seed]
+            cells.append(f"  {'pass' if ok else 'FAIL'} {seconds:5.1f}s ")
+        print(path.name.ljust(width) + "".join(cells))
+    failed = [k for k, (ok, _) in results.items() if not ok]
+    print(f"\n{len(results) - len(failed)} passed, {len(failed)} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
