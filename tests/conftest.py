@@ -10,3 +10,19 @@ os.environ.setdefault("RELU_COURSE_PROGRESS", "0")
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
+
+
+def _available_devices() -> list[str]:
+    import torch
+
+    found = ["cpu"]
+    if torch.cuda.is_available():
+        found.append("cuda")
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        found.append("mps")
+    return found
+
+
+#: Devices the device-parametrised tests run on: the CPU always, CUDA and MPS when present.
+DEVICES = _available_devices()
