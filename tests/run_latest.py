@@ -58,6 +58,17 @@ def draw_seed() -> str:
     return str(secrets.randbelow(999_999) + 1)
 
 
+def summary(err: Exception) -> str:
+    """``Name: value`` of a notebook's exception and the source line that raised it."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(err))
+    arrows = [ln.strip() for ln in text.splitlines() if ln.lstrip().startswith("---->")]
+    # The notebook's own line first, then the innermost frame when that is elsewhere.
+    lines = list(dict.fromkeys(a[5:].strip() for a in arrows[:1] + arrows[-1:]))
+    where = "".join(f"\n      at: {line}" for line in lines)
+    name, value = getattr(err, "ename", type(err).__name__), getattr(err, "evalue", "")
+    return f"{name}: {value}".strip() + where
+
+
 def run(paths: list[Path]) -> int:
     import nbformat
     from nbclient import NotebookClient
@@ -81,7 +92,7 @@ def run(paths: list[Path]) -> int:
         f"for name in {PACKAGES!r}:\n"
         "    print(name, importlib.import_module(name).__version__)\n")])
     client(report, Path.cwd()).execute()
-    versions = report.cells[0].outputs[0]["text"]
+    versions = "".join(out.get("text", "") for out in report.cells[0].outputs)
     print(versions, end="", flush=True)
     kernel_python = versions.split()[2]
     if not Path(kernel_python).is_relative_to(Path(sys.prefix)):
@@ -97,8 +108,7 @@ def run(paths: list[Path]) -> int:
             client(nb, path.parent).execute()
             status = "ok"
         except CellExecutionError as err:
-            lines = [ln for ln in str(err).splitlines() if ln.strip()]
-            failed[path] = lines[-1] if lines else type(err).__name__
+            failed[path] = summary(err)
             status = "FAILED"
         elapsed = time.perf_counter() - start
         total += elapsed
