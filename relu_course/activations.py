@@ -50,6 +50,8 @@ __all__ = [
     "Activation",
     "ShiftedReLU",
     "Maxout",
+    "GLU",
+    "SwiGLU",
     "get",
     "names",
     "module_types",
@@ -266,6 +268,25 @@ def _g_shifted_relu(o, x, shift):
     return o.where(x >= -shift, 1.0, _const(o, x, 0.0))
 
 
+def _f_relu6(o, x):
+    return o.where(x > 0, o.where(x < 6.0, x, _const(o, x, 6.0)), _const(o, x, 0.0))
+
+
+def _g_relu6(o, x):
+    return o.where((x > 0) & (x < 6.0), 1.0, _const(o, x, 0.0))
+
+
+def _f_hardswish(o, x):
+    # x * relu6(x + 3) / 6, written piecewise so that autograd through it gives
+    # PyTorch's values at the kinks (0 at x = -3, 1 at x = 3).
+    return o.where(x <= -3.0, _const(o, x, 0.0), o.where(x < 3.0, x * (x + 3.0) / 6.0, x))
+
+
+def _g_hardswish(o, x):
+    inner = o.where(x < 3.0, (2.0 * x + 3.0) / 6.0, _const(o, x, 1.0))
+    return o.where(x <= -3.0, _const(o, x, 0.0), inner)
+
+
 # --------------------------------------------------------------------------
 # Modules that PyTorch does not have.
 # --------------------------------------------------------------------------
@@ -316,6 +337,60 @@ class Maxout(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         z = self.linear(x).view(*x.shape[:-1], self.out_features, self.pieces)
         return z.amax(dim=-1)
+
+
+class GLU(nn.Module):
+    r"""Gated linear unit layer (Dauphin et al. 2017; Shazeer 2020):
+    :math:`h(x) = g(x W + b) \odot (x V + c)`.
+
+    Two affine maps of the input; one goes through the gate activation ``g``
+    and multiplies the other element by element. Not element-wise in ``x``:
+    like :class:`Maxout` it is a layer with its own weights (``2 *
+    out_features`` affine outputs). ``gate`` is a registered name:
+    ``"sigmoid"`` gives the original GLU (what ``torch.nn.functional.glu``
+    computes on the layer's affine outputs), ``"silu"`` gives SwiGLU, the
+    feed-forward block of recent transformers (PaLM, LLaMA), ``"gelu"``
+    GEGLU, ``"relu"`` ReGLU. Shape: (..., in_features) -> (..., out_features).
+
+    Example::
+
+        >>> GLU(3, 4)(torch.zeros(5, 3)).shape
+        torch.Size([5, 4])
+        >>> SwiGLU(3, 4).gate_name
+        'silu'
+    """
+
+    def __init__(self, in_features: int, out_features: int, gate: str = "sigmoid") -> None:
+        super().__init__()
+        self.out_features = out_features
+        self.gate_name = get(gate).name
+        self.gate = get(gate).module()
+        # One Linear for both maps: the first half is the value, the second the gate
+        # (the order of ``torch.nn.functional.glu``).
+        self.linear = nn.Linear(in_features, 2 * out_features)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        value, gate = self.linear(x).chunk(2, dim=-1)
+        return value * self.gate(gate)
+
+    def extra_repr(self) -> str:
+        return f"gate={self.gate_name!r}"
+
+
+class SwiGLU(GLU):
+    r"""SwiGLU (Shazeer 2020): :math:`h(x) = \mathrm{SiLU}(x W + b) \odot (x V + c)`.
+
+    :class:`GLU` with the SiLU (swish) gate. Shape: (..., in_features) ->
+    (..., out_features).
+
+    Example::
+
+        >>> SwiGLU(2, 3)(torch.ones(4, 2)).shape
+        torch.Size([4, 3])
+    """
+
+    def __init__(self, in_features: int, out_features: int) -> None:
+        super().__init__(in_features, out_features, gate="silu")
 
 
 # --------------------------------------------------------------------------
@@ -430,6 +505,12 @@ _register(_Spec("shifted_relu", r"g(x) = \max(x, -s)", _f_shifted_relu, _g_shift
                 lambda x, shift: torch.clamp_min(x, -shift),
                 lambda shift: ShiftedReLU(shift), ShiftedReLU, defaults={"shift": 1.0},
                 kink="x = -shift: derivative 1 (autograd's convention for clamp)"))
+_register(_Spec("relu6", r"\mathrm{ReLU6}(x) = \min(\max(0, x), 6)", _f_relu6, _g_relu6,
+                F.relu6, lambda: nn.ReLU6(), nn.ReLU6,
+                kink="x = 0 and x = 6: derivative 0 (PyTorch's convention)"))
+_register(_Spec("hardswish", r"\mathrm{hardswish}(x) = x\,\frac{\mathrm{ReLU6}(x + 3)}{6}",
+                _f_hardswish, _g_hardswish, F.hardswish, lambda: nn.Hardswish(), nn.Hardswish,
+                kink="x = -3: derivative 0, x = 3: derivative 1 (PyTorch's convention)"))
 
 _ALIASES = {"swish": "silu"}
 
@@ -702,6 +783,7 @@ _DISPLAY = {
     "softsign": "softsign", "relu": "ReLU", "leaky_relu": "leaky ReLU", "prelu": "PReLU",
     "elu": "ELU", "selu": "SELU", "gelu": "GELU", "silu": "SiLU (swish)",
     "softplus": "softplus", "mish": "Mish", "shifted_relu": "the shifted ReLU",
+    "relu6": "ReLU6", "hardswish": "hard-swish",
 }
 
 _PARAM_DOCS = {

@@ -62,9 +62,12 @@ REFERENCES = {
     "softplus": ({"beta": 2.0, "threshold": 40.0}, _mp(lambda v: _softplus(v, 2.0))),
     "mish": ({}, _mp(lambda v: v * mpmath.tanh(_softplus(v)))),
     "shifted_relu": ({"shift": 0.5}, lambda x: np.maximum(x, -0.5)),
+    "relu6": ({}, lambda x: np.minimum(np.maximum(x, 0.0), 6.0)),
+    # hard-swish from its definition x * ReLU6(x + 3) / 6 (Howard et al. 2019).
+    "hardswish": ({}, lambda x: x * np.minimum(np.maximum(x + 3.0, 0.0), 6.0) / 6.0),
 }
 KINKS = {"relu": [0.0], "leaky_relu": [0.0], "prelu": [0.0], "elu": [0.0], "selu": [0.0],
-         "shifted_relu": [-0.5]}
+         "shifted_relu": [-0.5], "relu6": [0.0, 6.0], "hardswish": [-3.0, 3.0]}
 
 
 def make(case: str) -> activations.Activation:

@@ -36,6 +36,8 @@ CASES = {
     "softplus": ({"beta": 2.0, "threshold": 10.0}, lambda x: F.softplus(x, 2.0, 10.0)),
     "mish": ({}, F.mish),
     "shifted_relu": ({"shift": 0.5}, lambda x: torch.clamp_min(x, -0.5)),
+    "relu6": ({}, F.relu6),
+    "hardswish": ({}, F.hardswish),
 }
 
 

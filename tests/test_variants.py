@@ -189,3 +189,58 @@ def test_born_dead_upper_bound_is_a_probability_monotone_in_depth_and_width(widt
     assert 0.0 <= p <= 1.0
     assert theory.born_dead_upper_bound(width, depth + 1) >= p
     assert theory.born_dead_upper_bound(width + 1, depth) <= p
+
+
+# --------------------------------------------------------------------------
+# ReLU6, hard-swish and the gated linear units (chapter 6's gallery)
+# --------------------------------------------------------------------------
+def test_relu6_and_hardswish_are_registered_with_their_formulas():
+    import torch
+
+    from relu_course import activations
+
+    x = np.array([-5.0, -3.0, -1.0, 0.0, 2.0, 3.0, 6.0, 9.0])
+    np.testing.assert_array_equal(
+        activations.get("relu6")(x), [0, 0, 0, 0, 2, 3, 6, 6])
+    np.testing.assert_allclose(
+        activations.get("hardswish")(x), x * np.clip(x + 3, 0, 6) / 6)
+    # the derivative at the kinks is autograd's
+    for name, kinks in (("relu6", [0.0, 6.0]), ("hardswish", [-3.0, 3.0])):
+        t = torch.tensor(kinks, dtype=torch.float64, requires_grad=True)
+        (g,) = torch.autograd.grad(activations.get(name)(t).sum(), t)
+        np.testing.assert_array_equal(activations.get(name).grad(kinks), g.numpy())
+    assert isinstance(activations.get("relu6").module(), torch.nn.ReLU6)
+    assert isinstance(activations.get("hardswish").module(), torch.nn.Hardswish)
+
+
+def test_glu_with_sigmoid_gate_is_pytorchs_glu():
+    import torch
+    import torch.nn.functional as F
+
+    from relu_course.activations import GLU
+
+    layer = GLU(5, 3)
+    x = torch.randn(7, 5, generator=torch.Generator().manual_seed(0))
+    out = layer(x)
+    assert out.shape == (7, 3)
+    torch.testing.assert_close(out, F.glu(layer.linear(x), dim=-1))
+
+
+def test_swiglu_is_silu_gate_times_value_and_not_elementwise():
+    import torch
+    import torch.nn.functional as F
+
+    from relu_course.activations import GLU, SwiGLU
+
+    layer = SwiGLU(4, 6)
+    assert isinstance(layer, GLU) and layer.gate_name == "silu"
+    x = torch.randn(3, 2, 4, generator=torch.Generator().manual_seed(1))
+    z = layer.linear(x)
+    torch.testing.assert_close(layer(x), z[..., :6] * F.silu(z[..., 6:]))
+    assert layer(x).shape == (3, 2, 6)
+    # every output depends on every input: a layer, not an element-wise function
+    xi = x[0, 0].clone().requires_grad_(True)
+    (jac,) = torch.autograd.grad(layer(xi)[0], xi)
+    assert torch.count_nonzero(jac) == 4
+    with pytest.raises(ValueError):
+        GLU(2, 2, gate="no_such_gate")
