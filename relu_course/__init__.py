@@ -2,7 +2,9 @@
 
 Modules: :mod:`~relu_course.activations` (the registry), :mod:`~relu_course.device`,
 :mod:`~relu_course.data`, :mod:`~relu_course.init`, :mod:`~relu_course.nets`,
-:mod:`~relu_course.train`, :mod:`~relu_course.probe`, :mod:`~relu_course.plot`.
+:mod:`~relu_course.train`, :mod:`~relu_course.stats`, :mod:`~relu_course.probe`,
+:mod:`~relu_course.claims`, :mod:`~relu_course.plot`, :mod:`~relu_course.bench`,
+:mod:`~relu_course.theory`.
 
 Shortcuts for every registered activation are available at the top level::
 
@@ -18,12 +20,22 @@ from __future__ import annotations
 from typing import Any
 
 from relu_course import activations
-from relu_course.activations import Activation, get, names
-from relu_course.device import get_device, seed
+from relu_course.activations import Activation, get, names, shortcut_doc
+from relu_course.device import base_seed, derive_seed, get_device, seed
 
 __version__ = "0.1.0"
 
-__all__ = ["Activation", "activations", "get", "names", "get_device", "seed", "__version__"]
+__all__ = [
+    "Activation",
+    "activations",
+    "get",
+    "names",
+    "get_device",
+    "seed",
+    "base_seed",
+    "derive_seed",
+    "__version__",
+]
 
 
 def _shortcut(name: str):
@@ -32,10 +44,7 @@ def _shortcut(name: str):
 
     apply.__name__ = name
     apply.__qualname__ = name
-    apply.__doc__ = (
-        f"Apply the ``{name}`` activation to ``x`` (array, tensor, number or list).\n\n"
-        f"Shorthand for ``relu_course.get({name!r}, **params)(x)``."
-    )
+    apply.__doc__ = shortcut_doc(name)
     return apply
 
 
