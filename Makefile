@@ -5,55 +5,107 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
+LINTED := relu_course tests book
+# The lock (requirements.txt) is resolved on Python 3.11, the oldest that numpy 2.4, scipy 1.17,
+# scikit-learn 1.9 and IPython 9 support; `make setup` refuses an older python3 in one line.
+LOCK_PYTHON := 3.11
+# Browser for the browser tests: Debian's chromium, installed by `make setup` when missing.
+CHROMIUM ?= /usr/bin/chromium
 # Progress bars off for every scripted run (figures still render inline in the kernels).
 export RELU_COURSE_PROGRESS := 0
 export PYTHONHASHSEED := 0
+# The committed outputs are CPU outputs computed on 2 threads, whatever the machine (a GPU, 1 or
+# 16 cores): `make notebooks` writes them and nbval compares against them under the same pins.
+PINNED_ENV := RELU_COURSE_DEVICE=cpu OMP_NUM_THREADS=2 MKL_NUM_THREADS=2
 
-.PHONY: setup book test unit nbval site browser browser-deps notebooks serve clean latest
+.PHONY: setup lock lint book test unit nbval site browser notebooks lab mindeps serve clean latest
 
-setup: $(STAMP)
+## setup: .venv with the locked environment and the package (editable), the Jupyter kernel, and
+## Debian's chromium for the browser tests. Every other target runs it first; none installs.
+setup: $(STAMP) $(CHROMIUM)
 
 $(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; need = tuple(map(int, "$(LOCK_PYTHON)".split("."))); \
+		sys.exit(0 if v >= need else "make setup: the locked environment (requirements.txt) needs Python >= $(LOCK_PYTHON), and $(PYTHON) is %d.%d; install 3.11 and run: make setup PYTHON=python3.11" % v)'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet "$$(grep -E '^pip==' requirements.txt)"
 	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (relu-course)" > /dev/null
 	touch $(STAMP)
 
-## book: build the website from freshly executed notebooks (fails on any warning or error)
+$(CHROMIUM):
+	@echo "Installing Debian's chromium for the browser tests"
+	SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium > /dev/null
+
+## lock: resolve requirements.in into requirements.txt, every package pinned (pip-compile keeps
+## the current pins that still fit; UPGRADE=1 moves everything to the newest versions)
+lock: $(STAMP)
+	$(BIN)/pip-compile --quiet --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links \
+		$(if $(UPGRADE),--upgrade) --output-file requirements.txt requirements.in
+	@if grep -i -E '^(nvidia|triton)' requirements.txt; then \
+		echo "make lock: requirements.txt pulls CUDA packages; torch must stay the CPU build"; exit 1; fi
+
+## lint: ruff over the package, the tests and the notebooks (rules and line lengths: pyproject.toml
+## and book/ruff.toml). Fix with: .venv/bin/ruff format $(LINTED) && .venv/bin/ruff check --fix $(LINTED)
+lint: $(STAMP)
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+
+## book: build the website from the committed outputs (no execution; fails on any warning)
 book: $(STAMP)
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
 	@echo "The website is at file://$(CURDIR)/_build/html/index.html (or run: make serve)"
 
-## test: package tests, nbval over every notebook, strict book build, tests of the built site
-## (static checks, then in headless Chromium)
-test: unit nbval book site browser
+## test: lint first, then package tests, nbval over every notebook (the one execution), the strict
+## book build from the committed outputs nbval has just verified, and tests of the built site
+## (static checks, then in headless Chromium). `make -j test` is safe: site and browser wait for book.
+test: setup
+	$(MAKE) --no-print-directory lint
+	$(MAKE) --no-print-directory unit nbval site browser
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests -m "not site and not browser" -q
 
 nbval: $(STAMP)
-	$(BIN)/python -m pytest --nbval $(NOTEBOOKS) --nbval-sanitize-with tests/nbval_sanitize.cfg -q --durations=0 -p no:cacheprovider
+	$(PINNED_ENV) $(BIN)/python -m pytest --nbval $(NOTEBOOKS) --nbval-sanitize-with tests/nbval_sanitize.cfg -q --durations=0 -p no:cacheprovider
 
-site: $(STAMP)
+site: book
 	$(BIN)/python -m pytest tests -m "site" -q
 
-## browser: the built site in headless Chromium (Debian's package; installed here when missing)
-browser: $(STAMP) browser-deps
+## browser: the built site in headless Chromium
+browser: book $(CHROMIUM)
 	$(BIN)/python -m pytest tests -m "browser" -q
 	@echo "Screenshots of every page: $(CURDIR)/_build/screenshots/"
 
-CHROMIUM ?= /usr/bin/chromium
-browser-deps:
-	@if [ ! -x "$(CHROMIUM)" ]; then \
-		echo "Installing Debian's chromium for the browser tests"; \
-		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium > /dev/null; \
-	fi
-
-## notebooks: re-execute every notebook in place (commit the result), printing each one's time
+## notebooks: re-execute every notebook in place on the CPU, 2 threads (commit the result),
+## dropping per-cell timestamps so a re-run diffs only where an output changed; prints each time
 notebooks: $(STAMP)
-	$(BIN)/python tests/execute_notebooks.py $(NOTEBOOKS)
+	$(PINNED_ENV) $(BIN)/python tests/execute_notebooks.py $(NOTEBOOKS)
+
+## lab: JupyterLab on book/ with the course's kernel
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=book
+
+## mindeps: the oldest versions pyproject.toml declares (each `>=` floor installed exactly, plus the
+## kernel and test tools) in a temporary venv; runs the unit tests and executes every notebook
+## without comparing or writing outputs. Not part of `make test`. MINDEPS_PYTHON: the interpreter
+## (the package's requires-python floor is 3.10). Downloads torch's PyPI build (CUDA libraries
+## included, about 3 GB) on first use: the local CPU wheel exists only for torch 2.13.0.
+MINDEPS_PYTHON ?= $(PYTHON)
+MINDEPS_VENV ?= $(or $(TMPDIR),/tmp)/relu-course-mindeps
+mindeps:
+	rm -rf $(MINDEPS_VENV)
+	$(MINDEPS_PYTHON) -m venv $(MINDEPS_VENV)
+	floors=$$($(MINDEPS_VENV)/bin/python tests/floors.py) && echo "Floors: $$floors" && \
+		$(MINDEPS_VENV)/bin/python -m pip install --quiet $$floors ipykernel nbclient nbformat pytest hypothesis pyyaml
+	$(MINDEPS_VENV)/bin/python -m pip install --quiet --no-deps .
+	$(MINDEPS_VENV)/bin/python -m ipykernel install --sys-prefix --name python3 > /dev/null
+	$(MINDEPS_VENV)/bin/python -m pip list 2>/dev/null | grep -i -E '^(numpy|torch|matplotlib|scikit-learn|scipy|tqdm|ipython|ipykernel) '
+	$(MINDEPS_VENV)/bin/python -m pytest tests -q -p no:cacheprovider -m "not site and not browser" \
+		--ignore=tests/test_site.py --ignore=tests/test_browser.py --ignore=tests/test_publishing.py
+	$(PINNED_ENV) $(MINDEPS_VENV)/bin/python tests/execute_notebooks.py --no-write $(NOTEBOOKS)
 
 ## latest: the course as a Colab reader gets it: a fresh venv with the newest CPU build of torch
 ## and the newest numpy, scipy, matplotlib, scikit-learn, tqdm and kernel tools; every notebook
@@ -76,7 +128,7 @@ latest:
 	$(LATEST_VENV)/bin/python -m ipykernel install --sys-prefix --name python3 > /dev/null
 	RELU_COURSE_SEED="$(SEED)" $(LATEST_VENV)/bin/python tests/run_latest.py run $(NOTEBOOKS)
 
-serve:
+serve: book
 	$(BIN)/python -m http.server --directory _build/html 8000
 
 clean:
