@@ -30,7 +30,8 @@ reads a clock that synchronises CUDA or MPS before and after the batch. What is
 this module's own: batches long enough to be timed reliably (at least
 ``min_time`` seconds), interleaved across all the callables for one size, so a
 burst of load from elsewhere on the machine hits them all alike, the median over
-``repeat`` batches, the copy baseline, the traffic model and the table. In-place batches are capped at :data:`INPLACE_MAX_CALLS` calls and start
+``repeat`` batches, the copy baseline, the traffic model and the table.
+In-place batches are capped at :data:`INPLACE_MAX_CALLS` calls and start
 from a fresh copy of the input, so repeated application (``silu`` of ``silu``
 of ...) does not drift into subnormal numbers, which are slow on CPUs. (That
 refill runs just before the batch, so for a tensor near the size of the
@@ -67,7 +68,7 @@ from relu_course.device import get_device
 from relu_course.progress import progress as _progress
 
 __all__ = [
-    "MODES", "BASELINES", "IMPLS", "TRAFFIC", "DEFAULT_ACTIVATIONS", "DEFAULT_SIZES",
+    "MODES", "BASELINES", "IMPLS", "TRAFFIC", "CLOCKS", "DEFAULT_ACTIVATIONS", "DEFAULT_SIZES",
     "INPLACE_MAX_CALLS", "Timing", "synchronize", "time_calls", "seconds_per_call", "kernel",
     "bench",
     "select", "find", "format_table", "log_sizes", "main",
@@ -82,6 +83,8 @@ TRAFFIC = {"forward": 2, "out": 2, "inplace": 2, "backward": 5, "copy": 2, "clon
 DEFAULT_ACTIVATIONS = ("relu", "sigmoid", "tanh", "gelu", "elu", "silu", "softplus")
 #: From well inside the caches (4 kB) to far beyond a typical last-level cache (400 MB).
 DEFAULT_SIZES = (10**3, 10**4, 10**5, 10**6, 10**7, 10**8)
+#: What :func:`time_calls` can read: wall time, or the calling thread's CPU time.
+CLOCKS = ("wall", "cpu")
 #: The most in-place calls in one timed batch (see the module docstring).
 INPLACE_MAX_CALLS = 50
 
@@ -129,9 +132,16 @@ def synchronize(device: torch.device | str) -> None:
         torch.mps.synchronize()
 
 
-def _clock(device: torch.device) -> Callable[[], float]:
+def _clock(device: torch.device, clock: str = "wall") -> Callable[[], float]:
     """``time.perf_counter`` that first waits for ``device``: the Timer reads it before and
-    after each batch, so a batch's time includes all the work it queued on a GPU."""
+    after each batch, so a batch's time includes all the work it queued on a GPU.
+    ``clock="cpu"``: the calling thread's CPU time (``time.thread_time``), CPU only."""
+    if clock not in CLOCKS:
+        raise ValueError(f"clock must be one of {CLOCKS}, got {clock!r}")
+    if clock == "cpu":
+        if device.type != "cpu":
+            raise ValueError(f"clock='cpu' times CPU work only, not {device.type}")
+        return time.thread_time
     if device.type == "cpu":
         return time.perf_counter
 
@@ -142,8 +152,9 @@ def _clock(device: torch.device) -> Callable[[], float]:
     return clock
 
 
-def _timer(fn: Callable[[], Any], device: torch.device, threads: int) -> _benchmark.Timer:
-    return _benchmark.Timer(stmt="fn()", globals={"fn": fn}, timer=_clock(device),
+def _timer(fn: Callable[[], Any], device: torch.device, threads: int,
+           clock: str = "wall") -> _benchmark.Timer:
+    return _benchmark.Timer(stmt="fn()", globals={"fn": fn}, timer=_clock(device, clock),
                             num_threads=threads)
 
 
@@ -164,6 +175,7 @@ def time_calls(
     max_calls: int | Mapping[str, int] = 10_000,
     setup: Mapping[str, Callable[[], Any]] | None = None,
     threads: int | None = None,
+    clock: str = "wall",
 ) -> dict[str, list[float]]:
     """Seconds per call of each callable in ``fns``, one value per timed batch.
 
@@ -181,6 +193,13 @@ def time_calls(
     Returns ``{label: [seconds per call, ...]}`` with ``repeat`` values each; take
     the median (or use :func:`seconds_per_call`).
 
+    ``clock``: ``"wall"`` (default) reads ``time.perf_counter``; ``"cpu"`` reads the
+    calling thread's CPU time, ``time.thread_time`` (CPU device and ``threads=1``
+    only). On a machine shared with other programs, wall time also counts the time
+    the scheduler gives the core to someone else; CPU time counts only the work of
+    the call itself (memory stalls, page faults and allocation included), so timings
+    taken under load stay comparable.
+
     Example::
 
         >>> x = torch.randn(1000)
@@ -188,7 +207,8 @@ def time_calls(
         >>> len(out["relu"]), all(t > 0 for t in out["relu"])
         (3, True)
     """
-    return _time_calls(fns, device, repeat, warmup, min_time, max_calls, setup, threads)[0]
+    return _time_calls(fns, device, repeat, warmup, min_time, max_calls, setup, threads,
+                       clock)[0]
 
 
 def seconds_per_call(
@@ -225,7 +245,8 @@ def seconds_per_call(
     return medians["call"] if single else medians
 
 
-def _time_calls(fns, device, repeat, warmup, min_time, max_calls, setup, threads=None):
+def _time_calls(fns, device, repeat, warmup, min_time, max_calls, setup, threads=None,
+                clock="wall"):
     if repeat < 1 or warmup < 0 or not min_time > 0:
         raise ValueError(
             f"need repeat >= 1, warmup >= 0, min_time > 0; got {repeat}, {warmup}, {min_time}"
@@ -238,7 +259,9 @@ def _time_calls(fns, device, repeat, warmup, min_time, max_calls, setup, threads
         raise ValueError(f"setup names unknown callables: {sorted(unknown)}")
     device = torch.device(device) if device is not None else get_device()
     n_threads = _threads(threads)
-    timers = {label: _timer(fn, device, n_threads) for label, fn in fns.items()}
+    if clock == "cpu" and n_threads != 1:
+        raise ValueError(f"clock='cpu' needs threads=1 (one thread's CPU time), got {n_threads}")
+    timers = {label: _timer(fn, device, n_threads, clock) for label, fn in fns.items()}
     numbers: dict[str, int] = {}
     for label, fn in fns.items():
         cap = max_calls[label] if isinstance(max_calls, Mapping) else max_calls
@@ -329,6 +352,7 @@ def bench(
     threads: int | None = None,
     seed: int = 0,
     progress: bool | None = None,
+    clock: str = "wall",
 ) -> list[Timing]:
     """Time each activation in each mode and implementation at each size, with the baselines.
 
@@ -340,7 +364,8 @@ def bench(
     Timer for each batch only. Tensors are allocated per size and freed before the
     next one; a size of ``1e8`` float32 elements needs about 0.4 GB per tensor (up to
     six tensors when every mode is timed). Returns one :class:`Timing` per
-    measurement, sizes in increasing order.
+    measurement, sizes in increasing order. ``clock``: as in :func:`time_calls`
+    (``"cpu"``: the thread's CPU time, for timings on a loaded CPU with one thread).
 
     Example::
 
@@ -392,7 +417,7 @@ def bench(
                         setup[key] = lambda: scratch.copy_(source)
         max_calls = {key: caps.get(key, 10_000) for key in fns}
         samples, numbers = _time_calls(fns, device, repeat, warmup, min_time, max_calls, setup,
-                                       n_threads)
+                                       n_threads, clock)
         del fns, setup, x, y, xg, g, scratch, source
         copy_s = statistics.median(samples["copy|copy|torch"])
         itemsize = torch.empty((), dtype=dtype).element_size()
@@ -405,7 +430,8 @@ def bench(
                 dtype=str(dtype).replace("torch.", ""), device=str(device), threads=n_threads,
                 seconds=seconds, elements_per_s=size / seconds, bytes_per_s=moved / seconds,
                 vs_copy=seconds / copy_s,
-                bandwidth_fraction=(moved / seconds) / (TRAFFIC["copy"] * size * itemsize / copy_s),
+                bandwidth_fraction=(moved / seconds)
+                / (TRAFFIC["copy"] * size * itemsize / copy_s),
                 calls=numbers[key]))
     return rows
 

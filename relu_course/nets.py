@@ -41,7 +41,8 @@ def hidden_widths(hidden: Hidden, allow_empty: bool = True) -> list[int]:
         try:
             widths = [int(w) for w in hidden]
         except TypeError:
-            raise TypeError(f"hidden must be an int or a sequence of ints, got {hidden!r}") from None
+            msg = f"hidden must be an int or a sequence of ints, got {hidden!r}"
+            raise TypeError(msg) from None
     if any(w < 1 for w in widths):
         raise ValueError(f"hidden widths must be positive, got {widths}")
     if not widths and not allow_empty:
