@@ -247,7 +247,8 @@ def weight_matrices(model: nn.Module) -> Iterator[tuple[str, nn.Parameter]]:
 def grad_norms(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
                loss_fn=nn.functional.cross_entropy) -> dict[str, float]:
     r"""Per module with a trainable ``weight`` parameter,
-    :math:`\lVert \partial L / \partial W \rVert_2` (Frobenius norm) for one forward and backward pass of ``loss_fn(model(x), y)``.
+    :math:`\lVert \partial L / \partial W \rVert_2` (Frobenius norm) for one forward
+    and backward pass of ``loss_fn(model(x), y)``.
 
     Keys are module names, input layer first. Every parameter's stored ``.grad``
     (weights, biases and all others) is left exactly as it was: the same tensor
