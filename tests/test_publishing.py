@@ -179,20 +179,19 @@ def soup(path: Path) -> BeautifulSoup:
 
 
 @pytest.fixture(scope="module")
-def pages() -> list[Path]:
+def pages() -> dict[Path, BeautifulSoup]:
     if not (HTML / "index.html").exists():
         pytest.fail("no built site in _build/html: run `make book` first")
-    # Every page of the book; not the generated module sources (_modules/) nor the root
-    # index.html, a bare redirect to the intro.
-    return sorted(p for p in HTML.rglob("*.html")
-                  if not p.relative_to(HTML).parts[0].startswith("_")
-                  and not soup(p).find("meta", attrs={"http-equiv": "Refresh"}))
+    # Every page of the book, parsed once; not the generated module sources (_modules/) nor
+    # the root index.html, a bare redirect to the intro.
+    parsed = {p: soup(p) for p in sorted(HTML.rglob("*.html")) if not p.relative_to(HTML).parts[0].startswith("_")}
+    return {p: s for p, s in parsed.items() if not s.find("meta", attrs={"http-equiv": "Refresh"})}
 
 
 @pytest.mark.site
 def test_footer_shows_both_licences(pages):
-    for page in pages:
-        footer = soup(page).select_one("footer .extra_footer")
+    for page, html in pages.items():
+        footer = html.select_one("footer .extra_footer")
         assert footer is not None, f"{page.name}: no licence footer"
         links = {a.get("href"): a.get_text(strip=True) for a in footer.find_all("a")}
         assert links.get(MIT_URL) == "MIT License", (page.name, links)
@@ -203,7 +202,7 @@ def test_footer_shows_both_licences(pages):
 
 @pytest.mark.site
 def test_pages_name_their_published_address(pages):
-    for page in pages:
-        canonical = soup(page).find("link", rel="canonical")
+    for page, html in pages.items():
+        canonical = html.find("link", rel="canonical")
         assert canonical is not None, page.name
         assert canonical["href"] == baseurl() + page.relative_to(HTML).as_posix(), canonical["href"]
