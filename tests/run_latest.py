@@ -66,8 +66,9 @@ def summary(err: Exception) -> str:
     lines = list(dict.fromkeys(a[5:].strip() for a in arrows[:1] + arrows[-1:]))
     if not lines:  # no frames shown (e.g. %xmode minimal): the failing cell's last line
         cell = text.split("------------------\n")
-        source = [ln.strip() for ln in (cell[1] if len(cell) > 2 else "").splitlines() if ln.strip()]
-        lines = source[-1:]
+        # the last statement's first line (a line that starts at column 0)
+        source = [ln for ln in (cell[1] if len(cell) > 2 else "").splitlines() if re.match(r"\w", ln)]
+        lines = [ln.strip() for ln in source[-1:]]
     where = "".join(f"\n      at: {line}" for line in lines)
     name, value = getattr(err, "ename", type(err).__name__), getattr(err, "evalue", "")
     return f"{name}: {value}".strip() + where
