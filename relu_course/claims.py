@@ -202,8 +202,8 @@ def load(paths) -> list[dict]:
     Example::
 
         >>> rows = load(["book/01_saturation.ipynb", "book/02_relu.ipynb"])
-        >>> {r["chapter"] for r in rows}
-        {'01_saturation', '02_relu'}
+        >>> sorted({r["chapter"] for r in rows})
+        ['01_saturation', '02_relu']
     """
     import json
     import os

@@ -15,10 +15,7 @@ MODULES = sorted(["relu_course", *(f"relu_course.{m.name}" for m in
 
 
 # Examples known to fail, with the reason; each entry is for the file's owner to fix.
-KNOWN = {
-    # prints a set, whose order depends on PYTHONHASHSEED: sorted(...) would be stable
-    "relu_course.claims": "claims.load's example prints a set (order varies between runs)",
-}
+KNOWN: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("name", [m for m in MODULES if m != "relu_course.__main__"])
