@@ -54,7 +54,9 @@ def execute(path: Path, write: bool = True) -> float:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="+", type=Path)
-    parser.add_argument("--no-write", action="store_true", help="execute only; leave the files as they are")
+    parser.add_argument(
+        "--no-write", action="store_true", help="execute only; leave the files as they are"
+    )
     args = parser.parse_args(argv)
     over = []
     total = 0.0
