@@ -68,6 +68,8 @@ from relu_course.device import get_device
 from relu_course.progress import progress as _progress
 
 __all__ = [
+    "MultiSeedCost",
+    "multiseed_cost",
     "MODES", "BASELINES", "IMPLS", "TRAFFIC", "CLOCKS", "DEFAULT_ACTIVATIONS", "DEFAULT_SIZES",
     "INPLACE_MAX_CALLS", "Timing", "synchronize", "time_calls", "seconds_per_call", "kernel",
     "bench",
@@ -518,6 +520,91 @@ def _summary(rows: list[Timing]) -> list[str]:
     return lines
 
 
+@dataclass(frozen=True)
+class MultiSeedCost:
+    """Wall time of training one seed with :func:`relu_course.train.fit`
+    and ``seeds`` seeds at once with :func:`relu_course.train.fit_seeds`
+    (best of ``repeat`` runs each); ``ratio`` = many / one. A loop over the
+    seeds would cost ``seeds`` times one."""
+
+    seeds: int
+    one_s: float
+    many_s: float
+    strategy: str
+    threads: int
+    device: str
+
+    @property
+    def ratio(self) -> float:
+        return self.many_s / self.one_s
+
+    def __str__(self) -> str:
+        return (
+            f"{self.seeds} seeds of the digits MLP at once ({self.strategy}): "
+            f"{self.many_s:.2f} s against {self.one_s:.2f} s for one seed, "
+            f"{self.ratio:.2f}x (a loop: {self.seeds}x); {self.device}, "
+            f"{self.threads} thread(s)"
+        )
+
+
+def multiseed_cost(
+    seeds: int = 5,
+    epochs: int = 5,
+    hidden: Sequence[int] = (64, 64),
+    device: torch.device | str | None = None,
+    threads: int | None = None,
+    repeat: int = 3,
+) -> MultiSeedCost:
+    """Time ``seeds`` copies of an MLP on the digits trained at once against
+    one copy trained alone, both with plain SGD for ``epochs`` epochs.
+
+    ``threads`` sets torch's intra-op threads for the measurement only (the
+    process's setting is restored). Returns a :class:`MultiSeedCost`.
+
+    Example::
+
+        >>> cost = multiseed_cost(seeds=2, epochs=1, repeat=1)
+        >>> cost.ratio > 0
+        True
+    """
+    from relu_course import data as _data
+    from relu_course import nets as _nets
+    from relu_course import train as _train
+    from relu_course.device import seed as _seed
+
+    if seeds < 1 or epochs < 1 or repeat < 1:
+        raise ValueError("seeds, epochs and repeat must be >= 1")
+    device = torch.device(device) if device is not None else get_device()
+    split = _data.digits(device=device)
+
+    def make() -> torch.nn.Module:
+        return _nets.mlp(64, list(hidden), 10)
+
+    before = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(int(threads))
+    try:
+        used = torch.get_num_threads()
+        one, many, strategy = math.inf, math.inf, ""
+        for _ in range(repeat):
+            _seed(0)
+            model = make().to(device)
+            synchronize(device)
+            start = time.perf_counter()
+            _train.fit(model, split, epochs=epochs, lr=0.05, progress=False)
+            synchronize(device)
+            one = min(one, time.perf_counter() - start)
+            start = time.perf_counter()
+            runs = _train.fit_seeds(make, split, seeds=seeds, epochs=epochs,
+                                    lr=0.05, progress=False)
+            synchronize(device)
+            many = min(many, time.perf_counter() - start)
+            strategy = runs.strategy
+    finally:
+        torch.set_num_threads(before)
+    return MultiSeedCost(seeds, one, many, strategy, used, str(device))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point: ``python -m relu_course.bench --help``."""
     parser = argparse.ArgumentParser(
@@ -538,7 +625,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=None,
                         help="intra-op threads for the timed calls (default: torch's current)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--multiseed", type=int, default=None, metavar="K",
+                        help="instead: the cost of training K seeds of the digits MLP at once "
+                             "against one (relu_course.train.fit_seeds)")
     args = parser.parse_args(argv)
+    if args.multiseed is not None:
+        print(multiseed_cost(args.multiseed, device=args.device, threads=args.threads))
+        return 0
     try:
         rows = bench(args.names, args.sizes, args.modes, args.impls, device=args.device, dtype=args.dtype,
                      repeat=args.repeat, warmup=args.warmup, min_time=args.min_time,
