@@ -18,7 +18,7 @@ export PYTHONHASHSEED := 0
 # 16 cores): `make notebooks` writes them and nbval compares against them under the same pins.
 PINNED_ENV := RELU_COURSE_DEVICE=cpu OMP_NUM_THREADS=2 MKL_NUM_THREADS=2
 
-.PHONY: setup lock lint book test unit nbval site browser notebooks lab mindeps serve clean latest
+.PHONY: setup lock lint book test unit nbval site browser notebooks robustness lab mindeps serve clean latest
 
 ## setup: .venv with the locked environment and the package (editable), the Jupyter kernel, and
 ## Debian's chromium for the browser tests. Every other target runs it first; none installs.
@@ -84,6 +84,12 @@ browser: book $(CHROMIUM)
 ## dropping per-cell timestamps so a re-run diffs only where an output changed; prints each time
 notebooks: $(STAMP)
 	$(PINNED_ENV) $(BIN)/python tests/execute_notebooks.py $(NOTEBOOKS)
+
+## robustness: every notebook executed with each base seed in SEEDS (no output comparison, nothing
+## written); any error, a claims check included, fails. Prints pass/fail and time per notebook and seed.
+SEEDS ?= 1 2 3
+robustness: $(STAMP)
+	$(PINNED_ENV) $(BIN)/python tests/robustness.py --seeds $(SEEDS) $(NOTEBOOKS)
 
 ## lab: JupyterLab on book/ with the course's kernel
 lab: $(STAMP)
