@@ -181,3 +181,72 @@ def test_figures_stay_legible_in_dark_mode(browser, server, path):
         page.screenshot(path=str(shot_name(path, "-dark")), full_page=True)
     finally:
         context.close()
+
+
+# ------------------------------------------------- the reading experience
+
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@pytest.mark.parametrize("path", CHAPTERS)
+def test_no_bookkeeping_or_control_characters_on_the_page(browser, server, path):
+    context, page, errors, _ = open_page(browser, f"{server}/{path}")
+    try:
+        text = page.evaluate("document.querySelector('article').textContent")
+        assert "claims.check(" not in text, f"{path}: claims bookkeeping shown"
+        assert "NBVAL" not in text, f"{path}: nbval markers shown"
+        assert "%pip install" not in text, f"{path}: the install cell is shown"
+        bad = sorted({hex(ord(c)) for c in CONTROL.findall(text)})
+        assert not bad, f"{path}: control characters {bad} in the page text"
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("path", CHAPTERS)
+def test_code_blocks_do_not_scroll_sideways(browser, server, path):
+    context, page, errors, _ = open_page(browser, f"{server}/{path}")
+    try:
+        # open every collapsed cell so its code is laid out too
+        page.evaluate("document.querySelectorAll('article details').forEach(d => d.open = true)")
+        wide = page.evaluate("""() => Array.from(document.querySelectorAll('.cell_input pre'))
+            .filter(p => p.scrollWidth > p.clientWidth + 1)
+            .map(p => p.textContent.split('\\n').reduce((a, b) => a.length > b.length ? a : b))""")
+        assert wide == [], f"{path}: code that scrolls sideways at 1280 px: {wide[:3]}"
+    finally:
+        context.close()
+
+
+SOLUTION_CHAPTERS = [p for p in CHAPTERS if '"hide-cell"' in (ROOT / p.replace(".html", ".ipynb")).read_text()]
+
+
+@pytest.mark.parametrize("path", SOLUTION_CHAPTERS)
+def test_solutions_are_collapsed_until_clicked(browser, server, path):
+    context, page, errors, _ = open_page(browser, f"{server}/{path}")
+    try:
+        count = page.evaluate("document.querySelectorAll('.tag_hide-cell details').length")
+        assert count > 0, f"{path}: no collapsed solutions"
+        state = page.evaluate("""() => Array.from(document.querySelectorAll('.tag_hide-cell details')).map(d => ({
+            open: d.open,
+            label: d.querySelector('summary').innerText.trim(),
+            shown: Array.from(d.querySelectorAll('.cell_input, .cell_output')).some(e => e.checkVisibility()),
+        }))""")
+        for i, s in enumerate(state):
+            assert not s["open"] and not s["shown"], f"{path}: solution {i + 1} is open on load"
+            assert s["label"] == "Show solution", f"{path}: solution {i + 1} toggle reads {s['label']!r}"
+        first = page.locator(".tag_hide-cell details").first
+        first.scroll_into_view_if_needed()
+        if path == SOLUTION_CHAPTERS[0]:
+            page.screenshot(path=str(shot_name(path, "-solution-closed")))
+        first.locator("summary").click()
+        page.wait_for_timeout(200)
+        opened = page.evaluate("""() => {
+            const d = document.querySelector('.tag_hide-cell details');
+            return {open: d.open, input: d.querySelector('.cell_input').checkVisibility(),
+                    label: d.querySelector('summary').innerText.trim()};
+        }""")
+        assert opened["open"] and opened["input"], f"{path}: a click does not open the solution"
+        assert opened["label"] == "Hide solution", opened
+        if path == SOLUTION_CHAPTERS[0]:
+            page.screenshot(path=str(shot_name(path, "-solution-open")))
+    finally:
+        context.close()
