@@ -510,7 +510,8 @@ _register(_Spec("relu6", r"\mathrm{ReLU6}(x) = \min(\max(0, x), 6)", _f_relu6, _
                 kink="x = 0 and x = 6: derivative 0 (PyTorch's convention)"))
 _register(_Spec("hardswish", r"\mathrm{hardswish}(x) = x\,\frac{\mathrm{ReLU6}(x + 3)}{6}",
                 _f_hardswish, _g_hardswish, F.hardswish, lambda: nn.Hardswish(), nn.Hardswish,
-                kink="x = -3: derivative 0, x = 3: derivative 1 (PyTorch's convention)"))
+                kink="x = -3: derivative 0, x = 3: derivative 1 (PyTorch's convention since 2.7; "
+                     "earlier releases give -0.5 and 1.5)"))
 
 _ALIASES = {"swish": "silu"}
 
