@@ -37,8 +37,9 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import numpy as np
 import torch
@@ -458,60 +459,198 @@ def _register(spec: _Spec) -> None:
     _SPECS[spec.name] = spec
 
 
-_register(_Spec("identity", r"g(x) = x", _f_identity, _g_identity,
-                lambda x: x, lambda: nn.Identity(), nn.Identity))
-_register(_Spec("sigmoid", r"\sigma(x) = \frac{1}{1 + e^{-x}}", _f_sigmoid, _g_sigmoid,
-                torch.sigmoid, lambda: nn.Sigmoid(), nn.Sigmoid))
-_register(_Spec("tanh", r"\tanh(x) = \frac{e^{x} - e^{-x}}{e^{x} + e^{-x}}", _f_tanh, _g_tanh,
-                torch.tanh, lambda: nn.Tanh(), nn.Tanh))
-_register(_Spec("softsign", r"g(x) = \frac{x}{1 + |x|}", _f_softsign, _g_softsign,
-                F.softsign, lambda: nn.Softsign(), nn.Softsign))
-_register(_Spec("relu", r"\mathrm{ReLU}(x) = \max(0, x)", _f_relu, _g_relu,
-                torch.relu, lambda: nn.ReLU(), nn.ReLU,
-                kink="x = 0: derivative 0 (PyTorch's convention)"))
-_register(_Spec("leaky_relu", r"g(x) = \max(0, x) + a \min(0, x)", _f_leaky_relu, _g_leaky_relu,
-                lambda x, negative_slope: F.leaky_relu(x, negative_slope),
-                lambda negative_slope: nn.LeakyReLU(negative_slope), nn.LeakyReLU,
-                defaults={"negative_slope": 0.01},
-                kink="x = 0: derivative negative_slope (PyTorch's convention)"))
-_register(_Spec("prelu", r"g(x) = \max(0, x) + a \min(0, x),\ a \text{ learned}",
-                _f_prelu, _g_prelu, _prelu_torch,
-                lambda init: nn.PReLU(init=init), nn.PReLU,
-                defaults={"init": 0.25},
-                kink="x = 0: derivative init (PyTorch's convention)"))
-_register(_Spec("elu", r"g(x) = x \text{ if } x > 0 \text{ else } \alpha (e^{x} - 1)",
-                _f_elu, _g_elu, lambda x, alpha: F.elu(x, alpha),
-                lambda alpha: nn.ELU(alpha), nn.ELU, defaults={"alpha": 1.0},
-                kink="x = 0 (if alpha != 1): derivative alpha (PyTorch's convention)"))
-_register(_Spec("selu",
-                r"g(x) = \lambda \left(x \text{ if } x > 0 \text{ else } \alpha (e^{x} - 1)\right),"
-                r"\ \lambda \approx 1.0507,\ \alpha \approx 1.6733",
-                _f_selu, _g_selu, F.selu, lambda: nn.SELU(), nn.SELU,
-                kink="x = 0: derivative lambda * alpha (PyTorch's convention)"))
-_register(_Spec("gelu", r"\mathrm{GELU}(x) = x\,\Phi(x)", _f_gelu, _g_gelu,
-                lambda x, approximate: F.gelu(x, approximate=approximate),
-                lambda approximate: nn.GELU(approximate=approximate), nn.GELU,
-                defaults={"approximate": "none"}))
-_register(_Spec("silu", r"\mathrm{SiLU}(x) = x\,\sigma(x)", _f_silu, _g_silu,
-                F.silu, lambda: nn.SiLU(), nn.SiLU))
-_register(_Spec("softplus", r"g(x) = \frac{1}{\beta} \ln\left(1 + e^{\beta x}\right)",
-                _f_softplus, _g_softplus,
-                lambda x, beta, threshold: F.softplus(x, beta, threshold),
-                lambda beta, threshold: nn.Softplus(beta, threshold), nn.Softplus,
-                defaults={"beta": 1.0, "threshold": 20.0}))
-_register(_Spec("mish", r"\mathrm{Mish}(x) = x \tanh\left(\ln(1 + e^{x})\right)",
-                _f_mish, _g_mish, F.mish, lambda: nn.Mish(), nn.Mish))
-_register(_Spec("shifted_relu", r"g(x) = \max(x, -s)", _f_shifted_relu, _g_shifted_relu,
-                lambda x, shift: torch.clamp_min(x, -shift),
-                lambda shift: ShiftedReLU(shift), ShiftedReLU, defaults={"shift": 1.0},
-                kink="x = -shift: derivative 1 (autograd's convention for clamp)"))
-_register(_Spec("relu6", r"\mathrm{ReLU6}(x) = \min(\max(0, x), 6)", _f_relu6, _g_relu6,
-                F.relu6, lambda: nn.ReLU6(), nn.ReLU6,
-                kink="x = 0 and x = 6: derivative 0 (PyTorch's convention)"))
-_register(_Spec("hardswish", r"\mathrm{hardswish}(x) = x\,\frac{\mathrm{ReLU6}(x + 3)}{6}",
-                _f_hardswish, _g_hardswish, F.hardswish, lambda: nn.Hardswish(), nn.Hardswish,
-                kink="x = -3: derivative 0, x = 3: derivative 1 (PyTorch's convention since 2.7; "
-                     "earlier releases give -0.5 and 1.5)"))
+_register(
+    _Spec(
+        "identity",
+        r"g(x) = x",
+        _f_identity,
+        _g_identity,
+        lambda x: x,
+        lambda: nn.Identity(),
+        nn.Identity,
+    )
+)
+_register(
+    _Spec(
+        "sigmoid",
+        r"\sigma(x) = \frac{1}{1 + e^{-x}}",
+        _f_sigmoid,
+        _g_sigmoid,
+        torch.sigmoid,
+        lambda: nn.Sigmoid(),
+        nn.Sigmoid,
+    )
+)
+_register(
+    _Spec(
+        "tanh",
+        r"\tanh(x) = \frac{e^{x} - e^{-x}}{e^{x} + e^{-x}}",
+        _f_tanh,
+        _g_tanh,
+        torch.tanh,
+        lambda: nn.Tanh(),
+        nn.Tanh,
+    )
+)
+_register(
+    _Spec(
+        "softsign",
+        r"g(x) = \frac{x}{1 + |x|}",
+        _f_softsign,
+        _g_softsign,
+        F.softsign,
+        lambda: nn.Softsign(),
+        nn.Softsign,
+    )
+)
+_register(
+    _Spec(
+        "relu",
+        r"\mathrm{ReLU}(x) = \max(0, x)",
+        _f_relu,
+        _g_relu,
+        torch.relu,
+        lambda: nn.ReLU(),
+        nn.ReLU,
+        kink="x = 0: derivative 0 (PyTorch's convention)",
+    )
+)
+_register(
+    _Spec(
+        "leaky_relu",
+        r"g(x) = \max(0, x) + a \min(0, x)",
+        _f_leaky_relu,
+        _g_leaky_relu,
+        lambda x, negative_slope: F.leaky_relu(x, negative_slope),
+        lambda negative_slope: nn.LeakyReLU(negative_slope),
+        nn.LeakyReLU,
+        defaults={"negative_slope": 0.01},
+        kink="x = 0: derivative negative_slope (PyTorch's convention)",
+    )
+)
+_register(
+    _Spec(
+        "prelu",
+        r"g(x) = \max(0, x) + a \min(0, x),\ a \text{ learned}",
+        _f_prelu,
+        _g_prelu,
+        _prelu_torch,
+        lambda init: nn.PReLU(init=init),
+        nn.PReLU,
+        defaults={"init": 0.25},
+        kink="x = 0: derivative init (PyTorch's convention)",
+    )
+)
+_register(
+    _Spec(
+        "elu",
+        r"g(x) = x \text{ if } x > 0 \text{ else } \alpha (e^{x} - 1)",
+        _f_elu,
+        _g_elu,
+        lambda x, alpha: F.elu(x, alpha),
+        lambda alpha: nn.ELU(alpha),
+        nn.ELU,
+        defaults={"alpha": 1.0},
+        kink="x = 0 (if alpha != 1): derivative alpha (PyTorch's convention)",
+    )
+)
+_register(
+    _Spec(
+        "selu",
+        r"g(x) = \lambda \left(x \text{ if } x > 0 \text{ else } \alpha (e^{x} - 1)\right),"
+        r"\ \lambda \approx 1.0507,\ \alpha \approx 1.6733",
+        _f_selu,
+        _g_selu,
+        F.selu,
+        lambda: nn.SELU(),
+        nn.SELU,
+        kink="x = 0: derivative lambda * alpha (PyTorch's convention)",
+    )
+)
+_register(
+    _Spec(
+        "gelu",
+        r"\mathrm{GELU}(x) = x\,\Phi(x)",
+        _f_gelu,
+        _g_gelu,
+        lambda x, approximate: F.gelu(x, approximate=approximate),
+        lambda approximate: nn.GELU(approximate=approximate),
+        nn.GELU,
+        defaults={"approximate": "none"},
+    )
+)
+_register(
+    _Spec(
+        "silu",
+        r"\mathrm{SiLU}(x) = x\,\sigma(x)",
+        _f_silu,
+        _g_silu,
+        F.silu,
+        lambda: nn.SiLU(),
+        nn.SiLU,
+    )
+)
+_register(
+    _Spec(
+        "softplus",
+        r"g(x) = \frac{1}{\beta} \ln\left(1 + e^{\beta x}\right)",
+        _f_softplus,
+        _g_softplus,
+        lambda x, beta, threshold: F.softplus(x, beta, threshold),
+        lambda beta, threshold: nn.Softplus(beta, threshold),
+        nn.Softplus,
+        defaults={"beta": 1.0, "threshold": 20.0},
+    )
+)
+_register(
+    _Spec(
+        "mish",
+        r"\mathrm{Mish}(x) = x \tanh\left(\ln(1 + e^{x})\right)",
+        _f_mish,
+        _g_mish,
+        F.mish,
+        lambda: nn.Mish(),
+        nn.Mish,
+    )
+)
+_register(
+    _Spec(
+        "shifted_relu",
+        r"g(x) = \max(x, -s)",
+        _f_shifted_relu,
+        _g_shifted_relu,
+        lambda x, shift: torch.clamp_min(x, -shift),
+        lambda shift: ShiftedReLU(shift),
+        ShiftedReLU,
+        defaults={"shift": 1.0},
+        kink="x = -shift: derivative 1 (autograd's convention for clamp)",
+    )
+)
+_register(
+    _Spec(
+        "relu6",
+        r"\mathrm{ReLU6}(x) = \min(\max(0, x), 6)",
+        _f_relu6,
+        _g_relu6,
+        F.relu6,
+        lambda: nn.ReLU6(),
+        nn.ReLU6,
+        kink="x = 0 and x = 6: derivative 0 (PyTorch's convention)",
+    )
+)
+_register(
+    _Spec(
+        "hardswish",
+        r"\mathrm{hardswish}(x) = x\,\frac{\mathrm{ReLU6}(x + 3)}{6}",
+        _f_hardswish,
+        _g_hardswish,
+        F.hardswish,
+        lambda: nn.Hardswish(),
+        nn.Hardswish,
+        kink="x = -3: derivative 0, x = 3: derivative 1 (PyTorch's convention since 2.7; "
+        "earlier releases give -0.5 and 1.5)",
+    )
+)
 
 _ALIASES = {"swish": "silu"}
 
@@ -525,12 +664,18 @@ _OUT_KERNELS: dict[str, Callable] = {
     "relu": lambda x, out: torch.clamp_min(x, 0.0, out=out),
     "sigmoid": lambda x, out: torch.sigmoid(x, out=out),
     "tanh": lambda x, out: torch.tanh(x, out=out),
-    "leaky_relu": lambda x, out, negative_slope: torch.ops.aten.leaky_relu.out(x, negative_slope, out=out),
+    "leaky_relu": lambda x, out, negative_slope: torch.ops.aten.leaky_relu.out(
+        x, negative_slope, out=out
+    ),
     "elu": lambda x, out, alpha: torch.ops.aten.elu.out(x, alpha, out=out),
     "selu": lambda x, out: torch.ops.aten.elu.out(x, SELU_ALPHA, SELU_SCALE, out=out),
-    "gelu": lambda x, out, approximate: torch.ops.aten.gelu.out(x, approximate=approximate, out=out),
+    "gelu": lambda x, out, approximate: torch.ops.aten.gelu.out(
+        x, approximate=approximate, out=out
+    ),
     "silu": lambda x, out: torch.ops.aten.silu.out(x, out=out),
-    "softplus": lambda x, out, beta, threshold: torch.ops.aten.softplus.out(x, beta, threshold, out=out),
+    "softplus": lambda x, out, beta, threshold: torch.ops.aten.softplus.out(
+        x, beta, threshold, out=out
+    ),
     "mish": lambda x, out: torch.ops.aten.mish.out(x, out=out),
     "shifted_relu": lambda x, out, shift: torch.clamp_min(x, -shift, out=out),
 }
@@ -593,12 +738,18 @@ class Activation:
         self.kink = spec.kink
         #: Which of ``"out"`` and ``"inplace"`` PyTorch has a dedicated kernel for.
         self.kernels = frozenset(
-            kind for kind, table in (("out", _OUT_KERNELS), ("inplace", _INPLACE_KERNELS))
-            if spec.name in table)
+            kind
+            for kind, table in (("out", _OUT_KERNELS), ("inplace", _INPLACE_KERNELS))
+            if spec.name in table
+        )
         # The kernels with this activation's parameters bound, looked up once.
         out_k, in_k = _OUT_KERNELS.get(spec.name), _INPLACE_KERNELS.get(spec.name)
-        self._out_kernel = functools.partial(out_k, **self.params) if out_k and self.params else out_k
-        self._inplace_kernel = functools.partial(in_k, **self.params) if in_k and self.params else in_k
+        self._out_kernel = (
+            functools.partial(out_k, **self.params) if out_k and self.params else out_k
+        )
+        self._inplace_kernel = (
+            functools.partial(in_k, **self.params) if in_k and self.params else in_k
+        )
         fwd = spec.torch_forward
         self._torch_forward = functools.partial(fwd, **self.params) if self.params else fwd
 
@@ -617,7 +768,9 @@ class Activation:
                 x = x.to(torch.get_default_dtype())
             return reference(_TorchOps, x, **self.params)
         if isinstance(x, (bool, np.bool_)) or isinstance(x, str):
-            raise TypeError(f"{self.name}: expected a number, list, array or tensor, got {type(x).__name__}")
+            raise TypeError(
+                f"{self.name}: expected a number, list, array or tensor, got {type(x).__name__}"
+            )
         if isinstance(x, (int, float)):
             return float(self._apply(np.asarray(x, dtype=np.float64), reference, None))
         if isinstance(x, (list, tuple)):
@@ -631,7 +784,8 @@ class Activation:
             with np.errstate(over="ignore"):
                 return np.asarray(reference(_NumpyOps, work, **self.params), dtype=out_dtype)
         raise TypeError(
-            f"{self.name}: expected a number, list, NumPy array or torch tensor, got {type(x).__name__}"
+            f"{self.name}: expected a number, list, NumPy array or torch tensor, "
+            f"got {type(x).__name__}"
         )
 
     def __call__(self, x: Any, *, out: torch.Tensor | None = None, inplace: bool = False) -> Any:
@@ -654,26 +808,41 @@ class Activation:
             if type(x) is torch.Tensor:  # fast path: straight to PyTorch's fused built-in
                 return self._torch_forward(x)
             return self._apply(x, self._spec.forward, self._spec.torch_forward)
-        if inplace and out is None and type(x) is torch.Tensor and self._inplace_kernel is not None:
+        if (
+            inplace
+            and out is None
+            and type(x) is torch.Tensor
+            and self._inplace_kernel is not None
+        ):
             return self._inplace_kernel(x)
         if not isinstance(x, torch.Tensor):
-            raise ValueError(f"{self.name}: out= and inplace= need a torch tensor, got {type(x).__name__}")
+            raise ValueError(
+                f"{self.name}: out= and inplace= need a torch tensor, got {type(x).__name__}"
+            )
         if out is not None:
             if inplace:
                 raise ValueError(f"{self.name}: give either out= or inplace=True, not both")
             # Checked here because PyTorch would silently resize or cast into a mismatched
             # ``out``; the device is checked only on failure, to keep the call cheap.
             if not isinstance(out, torch.Tensor) or out.shape != x.shape or out.dtype != x.dtype:
-                got = f"{tuple(out.shape)} {out.dtype}" if isinstance(out, torch.Tensor) else type(out).__name__
-                raise ValueError(f"{self.name}: out must be a tensor of x's shape and dtype "
-                                 f"{tuple(x.shape)} {x.dtype}, got {got}")
+                got = (
+                    f"{tuple(out.shape)} {out.dtype}"
+                    if isinstance(out, torch.Tensor)
+                    else type(out).__name__
+                )
+                raise ValueError(
+                    f"{self.name}: out must be a tensor of x's shape and dtype "
+                    f"{tuple(x.shape)} {x.dtype}, got {got}"
+                )
             try:
                 if self._out_kernel is not None:
                     return self._out_kernel(x, out)
                 return out.copy_(self._spec.torch_forward(x, **self.params))
             except RuntimeError as err:
                 if out.device != x.device:
-                    raise ValueError(f"{self.name}: out is on {out.device} but x on {x.device}") from err
+                    raise ValueError(
+                        f"{self.name}: out is on {out.device} but x on {x.device}"
+                    ) from err
                 raise
         if self._inplace_kernel is not None:
             return self._inplace_kernel(x)
@@ -727,7 +896,8 @@ def get(name: str, **params: Any) -> Activation:
     if unknown:
         allowed = ", ".join(spec.defaults) or "none"
         raise ValueError(
-            f"{spec.name} got unknown parameter(s) {', '.join(sorted(unknown))}; allowed: {allowed}"
+            f"{spec.name} got unknown parameter(s) {', '.join(sorted(unknown))}; "
+            f"allowed: {allowed}"
         )
     merged = {**spec.defaults, **params}
     checked = {k: _VALIDATORS[k](k, v) for k, v in merged.items()}
@@ -765,14 +935,13 @@ def shortcut_doc(name: str) -> str:
         "",
         "Shape: any; the result has the shape and kind of ``x`` (a tensor keeps its",
         "device and dtype and stays differentiable). On tensors this is PyTorch's",
-        "built-in; the derivative is ``relu_course.get"
-        f"({spec.name!r}, **params).grad(x)``.",
+        f"built-in; the derivative is ``relu_course.get({spec.name!r}, **params).grad(x)``.",
         "",
         f"Shorthand for ``relu_course.get({spec.name!r}, **params)(x)``.",
         "",
         "Example::",
         "",
-        f"    >>> import relu_course",
+        "    >>> import relu_course",
         f"    >>> relu_course.{alias}([-1.0, 0.0, 2.0])",
         f"    {act([-1.0, 0.0, 2.0])!r}",
     ]
@@ -780,11 +949,22 @@ def shortcut_doc(name: str) -> str:
 
 
 _DISPLAY = {
-    "identity": "the identity", "sigmoid": "the logistic sigmoid", "tanh": "tanh",
-    "softsign": "softsign", "relu": "ReLU", "leaky_relu": "leaky ReLU", "prelu": "PReLU",
-    "elu": "ELU", "selu": "SELU", "gelu": "GELU", "silu": "SiLU (swish)",
-    "softplus": "softplus", "mish": "Mish", "shifted_relu": "the shifted ReLU",
-    "relu6": "ReLU6", "hardswish": "hard-swish",
+    "identity": "the identity",
+    "sigmoid": "the logistic sigmoid",
+    "tanh": "tanh",
+    "softsign": "softsign",
+    "relu": "ReLU",
+    "leaky_relu": "leaky ReLU",
+    "prelu": "PReLU",
+    "elu": "ELU",
+    "selu": "SELU",
+    "gelu": "GELU",
+    "silu": "SiLU (swish)",
+    "softplus": "softplus",
+    "mish": "Mish",
+    "shifted_relu": "the shifted ReLU",
+    "relu6": "ReLU6",
+    "hardswish": "hard-swish",
 }
 
 _PARAM_DOCS = {

@@ -57,8 +57,9 @@ import math
 import statistics
 import sys
 import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 import torch
 import torch.utils.benchmark as _benchmark
@@ -70,15 +71,31 @@ from relu_course.progress import progress as _progress
 __all__ = [
     "MultiSeedCost",
     "multiseed_cost",
-    "MODES", "BASELINES", "IMPLS", "TRAFFIC", "CLOCKS", "DEFAULT_ACTIVATIONS", "DEFAULT_SIZES",
-    "INPLACE_MAX_CALLS", "Timing", "synchronize", "time_calls", "seconds_per_call", "kernel",
+    "MODES",
+    "BASELINES",
+    "IMPLS",
+    "TRAFFIC",
+    "CLOCKS",
+    "DEFAULT_ACTIVATIONS",
+    "DEFAULT_SIZES",
+    "INPLACE_MAX_CALLS",
+    "Timing",
+    "synchronize",
+    "time_calls",
+    "seconds_per_call",
+    "kernel",
     "bench",
-    "select", "find", "format_table", "log_sizes", "main",
+    "select",
+    "find",
+    "format_table",
+    "log_sizes",
+    "main",
 ]
 
 MODES = ("forward", "out", "inplace", "backward")
 BASELINES = ("copy", "clone")
-#: ``"torch"``: PyTorch's own function; ``"package"``: the same through :class:`~relu_course.activations.Activation`.
+#: ``"torch"``: PyTorch's own function; ``"package"``: the same through
+#: :class:`~relu_course.activations.Activation`.
 IMPLS = ("torch", "package")
 #: Elements moved per element of the tensor, per call (read + write), by mode.
 TRAFFIC = {"forward": 2, "out": 2, "inplace": 2, "backward": 5, "copy": 2, "clone": 2}
@@ -154,10 +171,12 @@ def _clock(device: torch.device, clock: str = "wall") -> Callable[[], float]:
     return clock
 
 
-def _timer(fn: Callable[[], Any], device: torch.device, threads: int,
-           clock: str = "wall") -> _benchmark.Timer:
-    return _benchmark.Timer(stmt="fn()", globals={"fn": fn}, timer=_clock(device, clock),
-                            num_threads=threads)
+def _timer(
+    fn: Callable[[], Any], device: torch.device, threads: int, clock: str = "wall"
+) -> _benchmark.Timer:
+    return _benchmark.Timer(
+        stmt="fn()", globals={"fn": fn}, timer=_clock(device, clock), num_threads=threads
+    )
 
 
 def _threads(threads: int | None) -> int:
@@ -209,8 +228,7 @@ def time_calls(
         >>> len(out["relu"]), all(t > 0 for t in out["relu"])
         (3, True)
     """
-    return _time_calls(fns, device, repeat, warmup, min_time, max_calls, setup, threads,
-                       clock)[0]
+    return _time_calls(fns, device, repeat, warmup, min_time, max_calls, setup, threads, clock)[0]
 
 
 def seconds_per_call(
@@ -241,14 +259,16 @@ def seconds_per_call(
     """
     single = callable(fns) and not isinstance(fns, Mapping)
     table = {"call": fns} if single else dict(fns)
-    samples = time_calls(table, device, repeat=repeat, warmup=warmup, min_time=min_time,
-                         threads=threads)
+    samples = time_calls(
+        table, device, repeat=repeat, warmup=warmup, min_time=min_time, threads=threads
+    )
     medians = {label: statistics.median(values) for label, values in samples.items()}
     return medians["call"] if single else medians
 
 
-def _time_calls(fns, device, repeat, warmup, min_time, max_calls, setup, threads=None,
-                clock="wall"):
+def _time_calls(
+    fns, device, repeat, warmup, min_time, max_calls, setup, threads=None, clock="wall"
+):
     if repeat < 1 or warmup < 0 or not min_time > 0:
         raise ValueError(
             f"need repeat >= 1, warmup >= 0, min_time > 0; got {repeat}, {warmup}, {min_time}"
@@ -284,8 +304,14 @@ def _time_calls(fns, device, repeat, warmup, min_time, max_calls, setup, threads
     return samples, numbers
 
 
-def kernel(name: str, mode: str, x: torch.Tensor, impl: str = "torch",
-           out: torch.Tensor | None = None, grad: torch.Tensor | None = None) -> Callable[[], Any] | None:
+def kernel(
+    name: str,
+    mode: str,
+    x: torch.Tensor,
+    impl: str = "torch",
+    out: torch.Tensor | None = None,
+    grad: torch.Tensor | None = None,
+) -> Callable[[], Any] | None:
     """A no-argument callable that runs activation ``name`` on ``x`` in ``mode``,
     or ``None`` when PyTorch has no dedicated kernel for that mode.
 
@@ -400,8 +426,8 @@ def bench(
         g = torch.ones_like(source) if "backward" in modes else None
         scratch = source.clone() if "inplace" in modes else None
         fns: dict[str, Callable[[], Any]] = {
-            "copy|copy|torch": lambda: y.copy_(x),
-            "clone|clone|torch": lambda: x.clone(),
+            "copy|copy|torch": lambda y=y, x=x: y.copy_(x),
+            "clone|clone|torch": lambda x=x: x.clone(),
         }
         caps: dict[str, int] = {}
         setup: dict[str, Callable[[], Any]] = {}
@@ -416,10 +442,11 @@ def bench(
                     fns[key] = fn
                     if mode == "inplace":
                         caps[key] = INPLACE_MAX_CALLS
-                        setup[key] = lambda: scratch.copy_(source)
+                        setup[key] = lambda s=scratch, src=source: s.copy_(src)
         max_calls = {key: caps.get(key, 10_000) for key in fns}
-        samples, numbers = _time_calls(fns, device, repeat, warmup, min_time, max_calls, setup,
-                                       n_threads, clock)
+        samples, numbers = _time_calls(
+            fns, device, repeat, warmup, min_time, max_calls, setup, n_threads, clock
+        )
         del fns, setup, x, y, xg, g, scratch, source
         copy_s = statistics.median(samples["copy|copy|torch"])
         itemsize = torch.empty((), dtype=dtype).element_size()
@@ -427,14 +454,24 @@ def bench(
             name, mode, impl = key.split("|")
             seconds = statistics.median(values)
             moved = TRAFFIC[mode] * size * itemsize
-            rows.append(Timing(
-                name=name, mode=mode, impl=impl, size=size,
-                dtype=str(dtype).replace("torch.", ""), device=str(device), threads=n_threads,
-                seconds=seconds, elements_per_s=size / seconds, bytes_per_s=moved / seconds,
-                vs_copy=seconds / copy_s,
-                bandwidth_fraction=(moved / seconds)
-                / (TRAFFIC["copy"] * size * itemsize / copy_s),
-                calls=numbers[key]))
+            rows.append(
+                Timing(
+                    name=name,
+                    mode=mode,
+                    impl=impl,
+                    size=size,
+                    dtype=str(dtype).replace("torch.", ""),
+                    device=str(device),
+                    threads=n_threads,
+                    seconds=seconds,
+                    elements_per_s=size / seconds,
+                    bytes_per_s=moved / seconds,
+                    vs_copy=seconds / copy_s,
+                    bandwidth_fraction=(moved / seconds)
+                    / (TRAFFIC["copy"] * size * itemsize / copy_s),
+                    calls=numbers[key],
+                )
+            )
     return rows
 
 
@@ -448,7 +485,8 @@ def select(rows: Iterable[Timing], **criteria: Any) -> list[Timing]:
 
 
 def find(rows: Iterable[Timing], **criteria: Any) -> Timing:
-    """The one row matching ``criteria`` (``impl`` defaults to ``"torch"``); ``ValueError`` otherwise."""
+    """The one row matching ``criteria`` (``impl`` defaults to ``"torch"``);
+    ``ValueError`` otherwise."""
     criteria.setdefault("impl", "torch")
     if criteria.get("mode") in BASELINES:
         criteria.setdefault("name", criteria["mode"])
@@ -473,14 +511,31 @@ def _duration(seconds: float) -> str:
 
 
 def format_table(rows: Iterable[Timing]) -> str:
-    """A plain-text table of ``rows``: size, name, mode, impl, time, elements/s, bytes/s, vs copy."""
+    """A plain-text table of ``rows``: size, name, mode, impl, time, elements/s,
+    bytes/s, vs copy."""
     rows = list(rows)
     header = ("size", "name", "mode", "impl", "time", "elem/s", "bytes/s", "x copy", "bw frac")
-    body = [(f"{r.size:.0e}", r.name, r.mode, r.impl, _duration(r.seconds), _si(r.elements_per_s, "el/s"),
-             _si(r.bytes_per_s, "B/s"), f"{r.vs_copy:.2f}", f"{r.bandwidth_fraction:.2f}") for r in rows]
-    widths = [max(len(h), *(len(b[i]) for b in body)) if body else len(h) for i, h in enumerate(header)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths)),
-             "  ".join("-" * w for w in widths)]
+    body = [
+        (
+            f"{r.size:.0e}",
+            r.name,
+            r.mode,
+            r.impl,
+            _duration(r.seconds),
+            _si(r.elements_per_s, "el/s"),
+            _si(r.bytes_per_s, "B/s"),
+            f"{r.vs_copy:.2f}",
+            f"{r.bandwidth_fraction:.2f}",
+        )
+        for r in rows
+    ]
+    widths = [
+        max(len(h), *(len(b[i]) for b in body)) if body else len(h) for i, h in enumerate(header)
+    ]
+    lines = [
+        "  ".join(h.ljust(w) for h, w in zip(header, widths)),
+        "  ".join("-" * w for w in widths),
+    ]
     lines += ["  ".join(c.ljust(w) for c, w in zip(b, widths)) for b in body]
     return "\n".join(lines)
 
@@ -488,9 +543,13 @@ def format_table(rows: Iterable[Timing]) -> str:
 def log_sizes(low: float, high: float, per_decade: int = 1) -> list[int]:
     """Tensor sizes spaced evenly in log scale from ``low`` to ``high`` inclusive, as ints."""
     if not 1 <= low <= high or per_decade < 1:
-        raise ValueError(f"need 1 <= low <= high and per_decade >= 1, got {low}, {high}, {per_decade}")
+        raise ValueError(
+            f"need 1 <= low <= high and per_decade >= 1, got {low}, {high}, {per_decade}"
+        )
     steps = round(math.log10(high / low) * per_decade)
-    return sorted({int(round(low * 10 ** (i / per_decade))) for i in range(steps + 1)} | {int(high)})
+    return sorted(
+        {int(round(low * 10 ** (i / per_decade))) for i in range(steps + 1)} | {int(high)}
+    )
 
 
 def _parse_size(text: str) -> int:
@@ -510,8 +569,10 @@ def _summary(rows: list[Timing]) -> list[str]:
         best = [r for r in at if r.mode in ("out", "inplace") and r.impl == "torch"]
         if best:
             top = max(best, key=lambda r: r.bandwidth_fraction)
-            lines.append(f"relu at {size:.0e}: best of out=/in-place ({top.mode}) reaches "
-                         f"{top.bandwidth_fraction:.0%} of the copy's bandwidth")
+            lines.append(
+                f"relu at {size:.0e}: best of out=/in-place ({top.mode}) reaches "
+                f"{top.bandwidth_fraction:.0%} of the copy's bandwidth"
+            )
         for mode in MODES:
             pair = {r.impl: r for r in at if r.mode == mode}
             if {"torch", "package"} <= set(pair):
@@ -595,8 +656,9 @@ def multiseed_cost(
             synchronize(device)
             one = min(one, time.perf_counter() - start)
             start = time.perf_counter()
-            runs = _train.fit_seeds(make, split, seeds=seeds, epochs=epochs,
-                                    lr=0.05, progress=False)
+            runs = _train.fit_seeds(
+                make, split, seeds=seeds, epochs=epochs, lr=0.05, progress=False
+            )
             synchronize(device)
             many = min(many, time.perf_counter() - start)
             strategy = runs.strategy
@@ -609,38 +671,80 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point: ``python -m relu_course.bench --help``."""
     parser = argparse.ArgumentParser(
         prog="python -m relu_course.bench",
-        description="Time activation functions forward and backward next to a plain copy.")
-    parser.add_argument("--names", nargs="+", default=list(DEFAULT_ACTIVATIONS),
-                        help=f"activations (default: {' '.join(DEFAULT_ACTIVATIONS)})")
-    parser.add_argument("--sizes", nargs="+", type=_parse_size, default=list(DEFAULT_SIZES[:-1]),
-                        help="tensor sizes, e.g. 1e3 1e5 1e7 (default: 1e3 to 1e7, one per decade)")
+        description="Time activation functions forward and backward next to a plain copy.",
+    )
+    parser.add_argument(
+        "--names",
+        nargs="+",
+        default=list(DEFAULT_ACTIVATIONS),
+        help=f"activations (default: {' '.join(DEFAULT_ACTIVATIONS)})",
+    )
+    parser.add_argument(
+        "--sizes",
+        nargs="+",
+        type=_parse_size,
+        default=list(DEFAULT_SIZES[:-1]),
+        help="tensor sizes, e.g. 1e3 1e5 1e7 (default: 1e3 to 1e7, one per decade)",
+    )
     parser.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES))
-    parser.add_argument("--impl", nargs="+", choices=IMPLS, default=["torch"], dest="impls",
-                        help="torch (built-ins) and/or package (through relu_course.activations)")
-    parser.add_argument("--device", default=None, help="cpu, cuda, mps (default: relu_course.get_device())")
+    parser.add_argument(
+        "--impl",
+        nargs="+",
+        choices=IMPLS,
+        default=["torch"],
+        dest="impls",
+        help="torch (built-ins) and/or package (through relu_course.activations)",
+    )
+    parser.add_argument(
+        "--device", default=None, help="cpu, cuda, mps (default: relu_course.get_device())"
+    )
     parser.add_argument("--dtype", default="float32")
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--warmup", type=int, default=2)
-    parser.add_argument("--min-time", type=float, default=5e-3, help="seconds per timed batch (default 0.005)")
-    parser.add_argument("--threads", type=int, default=None,
-                        help="intra-op threads for the timed calls (default: torch's current)")
+    parser.add_argument(
+        "--min-time", type=float, default=5e-3, help="seconds per timed batch (default 0.005)"
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="intra-op threads for the timed calls (default: torch's current)",
+    )
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--multiseed", type=int, default=None, metavar="K",
-                        help="instead: the cost of training K seeds of the digits MLP at once "
-                             "against one (relu_course.train.fit_seeds)")
+    parser.add_argument(
+        "--multiseed",
+        type=int,
+        default=None,
+        metavar="K",
+        help="instead: the cost of training K seeds of the digits MLP at once "
+        "against one (relu_course.train.fit_seeds)",
+    )
     args = parser.parse_args(argv)
     if args.multiseed is not None:
         print(multiseed_cost(args.multiseed, device=args.device, threads=args.threads))
         return 0
     try:
-        rows = bench(args.names, args.sizes, args.modes, args.impls, device=args.device, dtype=args.dtype,
-                     repeat=args.repeat, warmup=args.warmup, min_time=args.min_time,
-                     threads=args.threads, seed=args.seed)
+        rows = bench(
+            args.names,
+            args.sizes,
+            args.modes,
+            args.impls,
+            device=args.device,
+            dtype=args.dtype,
+            repeat=args.repeat,
+            warmup=args.warmup,
+            min_time=args.min_time,
+            threads=args.threads,
+            seed=args.seed,
+        )
     except ValueError as err:
         parser.error(str(err))
     first = rows[0]
-    print(f"device {first.device}, {first.dtype}, {first.threads} thread(s), torch {torch.__version__}; "
-          f"median of {args.repeat} batches")
+    print(
+        f"device {first.device}, {first.dtype}, {first.threads} thread(s), "
+        f"torch {torch.__version__}; "
+        f"median of {args.repeat} batches"
+    )
     print(format_table(rows))
     for line in _summary(rows):
         print(line)

@@ -135,9 +135,7 @@ class ClaimsTable:
         the rows are in ``self.rows``.
         """
         if verdict not in VERDICTS:
-            raise ValueError(
-                f"verdict must be one of {VERDICTS}, got {verdict!r}"
-            )
+            raise ValueError(f"verdict must be one of {VERDICTS}, got {verdict!r}")
         if verdict == "inconclusive" and not why.strip():
             raise ValueError("an inconclusive verdict needs why=...")
         if seeds is not None and (int(seeds) != seeds or seeds < 1):
@@ -146,27 +144,39 @@ class ClaimsTable:
             if seeds is None:
                 raise ValueError("agree= needs seeds=")
             if int(agree) != agree or not 0 <= agree <= seeds:
-                raise ValueError(
-                    f"agree must be an integer in [0, {seeds}], got {agree!r}"
-                )
+                raise ValueError(f"agree must be an integer in [0, {seeds}], got {agree!r}")
         if not bool(evidence):
             raise AssertionError(
                 f"[{self.chapter}] the measurement ({measured}) no longer "
                 f"supports the verdict {verdict!r} for: {claim}"
             )
         self.rows.append(
-            Claim(claim, source, measured, verdict, section,
-                  None if seeds is None else int(seeds),
-                  None if agree is None else int(agree), why.strip())
+            Claim(
+                claim,
+                source,
+                measured,
+                verdict,
+                section,
+                None if seeds is None else int(seeds),
+                None if agree is None else int(agree),
+                why.strip(),
+            )
         )
 
     def markdown(self) -> str:
         """The table as Markdown: claim, source, measured, verdict."""
         return _markdown_table(
             ["Claim", "Source", "Measured here", "Seeds agreeing", "Verdict"],
-            [[r.claim, r.source, r.measured, r.seeds_text(),
-              f"**{r.verdict}**" + (f" ({r.why})" if r.why else "")]
-             for r in self.rows],
+            [
+                [
+                    r.claim,
+                    r.source,
+                    r.measured,
+                    r.seeds_text(),
+                    f"**{r.verdict}**" + (f" ({r.why})" if r.why else ""),
+                ]
+                for r in self.rows
+            ],
         )
 
     def show(self):
@@ -229,14 +239,23 @@ def load(paths) -> list[dict]:
         if found is None:
             raise ValueError(
                 f"{path} has no claims table in its outputs: execute it, and check that it "
-                f"ends with a cell calling ClaimsTable.show()")
+                f"ends with a cell calling ClaimsTable.show()"
+            )
         fields = set(Claim.__dataclass_fields__)
         for row in found.get("rows", []):
-            rows.append({"chapter": found.get("chapter", ""), "notebook": path.name,
-                         **{k: row.get(k, Claim.__dataclass_fields__[k].default
-                                       if k in _OPTIONAL else "")
-                            for k in Claim.__dataclass_fields__},
-                         **{k: v for k, v in row.items() if k not in fields}})
+            rows.append(
+                {
+                    "chapter": found.get("chapter", ""),
+                    "notebook": path.name,
+                    **{
+                        k: row.get(
+                            k, Claim.__dataclass_fields__[k].default if k in _OPTIONAL else ""
+                        )
+                        for k in Claim.__dataclass_fields__
+                    },
+                    **{k: v for k, v in row.items() if k not in fields},
+                }
+            )
     return rows
 
 
@@ -250,7 +269,11 @@ def table(rows: list[dict], columns=("chapter", "claim", "measured", "verdict"))
         raise ValueError(f"unknown column(s) {missing}; rows have {sorted(known)}")
     return _markdown_table(
         [c.capitalize() for c in columns],
-        [[f"**{r.get(c, '')}**" if c == "verdict" else str(r.get(c, "")) for c in columns] for r in rows])
+        [
+            [f"**{r.get(c, '')}**" if c == "verdict" else str(r.get(c, "")) for c in columns]
+            for r in rows
+        ],
+    )
 
 
 __all__ += ["load", "table"]

@@ -37,7 +37,7 @@ class Split(NamedTuple):
     def n_classes(self) -> int:
         return int(torch.cat([self.y_train, self.y_test]).max().item()) + 1
 
-    def to(self, device: torch.device | str) -> "Split":
+    def to(self, device: torch.device | str) -> Split:
         """The same split on another device."""
         return Split(*(t.to(device) for t in self))
 
@@ -107,8 +107,7 @@ def digits(
     bunch = load_digits()
     x = bunch.data.astype(np.float64)
     x_tr, x_te, y_tr, y_te = train_test_split(
-        x, bunch.target, test_size=test_size, random_state=derive_seed(seed),
-        stratify=bunch.target
+        x, bunch.target, test_size=test_size, random_state=derive_seed(seed), stratify=bunch.target
     )
     if scaling == "unit":
         x_tr, x_te = x_tr / 16.0, x_te / 16.0
@@ -120,13 +119,20 @@ def digits(
         x_tr, x_te = (x_tr - mean) / std, (x_te - mean) / std
     split = _as_split(x_tr, x_te, y_tr, y_te, device)
     if image:
-        split = Split(split.x_train.reshape(-1, 1, 8, 8), split.y_train,
-                      split.x_test.reshape(-1, 1, 8, 8), split.y_test)
+        split = Split(
+            split.x_train.reshape(-1, 1, 8, 8),
+            split.y_train,
+            split.x_test.reshape(-1, 1, 8, 8),
+            split.y_test,
+        )
     return split
 
 
 def moons(
-    n: int = 1000, noise: float = 0.2, test_size: float = 0.25, seed: int = 0,
+    n: int = 1000,
+    noise: float = 0.2,
+    test_size: float = 0.25,
+    seed: int = 0,
     device: torch.device | str = "cpu",
 ) -> Split:
     """scikit-learn's two interleaving half-moons in 2-D, two classes, seeded."""
@@ -134,11 +140,16 @@ def moons(
         raise ValueError(f"n must be at least 4, got {n}")
     seed = derive_seed(seed)
     x, y = make_moons(n_samples=n, noise=noise, random_state=seed)
-    return _as_split(*train_test_split(x, y, test_size=test_size, random_state=seed), device=device)
+    return _as_split(
+        *train_test_split(x, y, test_size=test_size, random_state=seed), device=device
+    )
 
 
 def xor(
-    n: int = 1000, noise: float = 0.1, test_size: float = 0.25, seed: int = 0,
+    n: int = 1000,
+    noise: float = 0.1,
+    test_size: float = 0.25,
+    seed: int = 0,
     device: torch.device | str = "cpu",
 ) -> Split:
     """The XOR problem: four Gaussian blobs at (+-1, +-1); label 1 where the signs differ."""
@@ -149,12 +160,18 @@ def xor(
     centres = rng.choice([-1.0, 1.0], size=(n, 2))
     x = centres + noise * rng.standard_normal((n, 2))
     y = (centres[:, 0] != centres[:, 1]).astype(np.int64)
-    return _as_split(*train_test_split(x, y, test_size=test_size, random_state=seed), device=device)
+    return _as_split(
+        *train_test_split(x, y, test_size=test_size, random_state=seed), device=device
+    )
 
 
 def spirals(
-    n: int = 1000, turns: float = 1.5, noise: float = 0.05, test_size: float = 0.25,
-    seed: int = 0, device: torch.device | str = "cpu",
+    n: int = 1000,
+    turns: float = 1.5,
+    noise: float = 0.05,
+    test_size: float = 0.25,
+    seed: int = 0,
+    device: torch.device | str = "cpu",
 ) -> Split:
     """Two interleaved spirals in 2-D (radius grows with angle), two classes, seeded."""
     if n < 4:
@@ -166,11 +183,16 @@ def spirals(
     angle = 2 * np.pi * turns * t + np.pi * y
     x = np.stack([t * np.cos(angle), t * np.sin(angle)], axis=1)
     x = x + noise * rng.standard_normal(x.shape)
-    return _as_split(*train_test_split(x, y, test_size=test_size, random_state=seed), device=device)
+    return _as_split(
+        *train_test_split(x, y, test_size=test_size, random_state=seed), device=device
+    )
 
 
 def adding_problem(
-    n: int = 2000, seq_len: int = 50, seed: int = 0, device: torch.device | str = "cpu",
+    n: int = 2000,
+    seq_len: int = 50,
+    seed: int = 0,
+    device: torch.device | str = "cpu",
     test_size: float = 0.25,
 ) -> Split:
     r"""The adding problem (Hochreiter & Schmidhuber 1997; Le et al. 2015): a regression

@@ -60,9 +60,7 @@ def get_device() -> torch.device:
         try:
             device = torch.device(wanted)
         except RuntimeError as err:
-            raise ValueError(
-                f"{ENV_VAR}={wanted!r} is not a device name: {err}"
-            ) from None
+            raise ValueError(f"{ENV_VAR}={wanted!r} is not a device name: {err}") from None
         if device.type == "cuda" and not torch.cuda.is_available():
             raise ValueError(f"{ENV_VAR}={wanted!r} but CUDA is not available")
         if device.type == "mps" and not _mps_available():

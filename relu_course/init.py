@@ -22,14 +22,21 @@ __all__ = ["SCHEMES", "variance", "init_weights_", "initialize"]
 
 #: Known schemes; ``"default"`` leaves PyTorch's own initialisation in place.
 SCHEMES = (
-    "he_normal", "he_uniform", "xavier_normal", "xavier_uniform",
-    "lecun_normal", "lecun_uniform", "default",
+    "he_normal",
+    "he_uniform",
+    "xavier_normal",
+    "xavier_uniform",
+    "lecun_normal",
+    "lecun_uniform",
+    "default",
 )
 
 
 def _fans(weight: torch.Tensor) -> tuple[int, int]:
     if weight.dim() < 2:
-        raise ValueError(f"need a weight with at least 2 dimensions, got shape {tuple(weight.shape)}")
+        raise ValueError(
+            f"need a weight with at least 2 dimensions, got shape {tuple(weight.shape)}"
+        )
     receptive = math.prod(weight.shape[2:]) if weight.dim() > 2 else 1
     return weight.shape[1] * receptive, weight.shape[0] * receptive
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Sequence, Union
+from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -13,11 +13,19 @@ from relu_course import activations as _acts
 from relu_course.activations import Maxout  # re-exported: nets.Maxout is public
 from relu_course.init import initialize
 
-__all__ = ["Hidden", "hidden_widths", "make_activation", "mlp", "cnn", "Maxout", "autoencoder",
-           "relu_interpolant"]
+__all__ = [
+    "Hidden",
+    "hidden_widths",
+    "make_activation",
+    "mlp",
+    "cnn",
+    "Maxout",
+    "autoencoder",
+    "relu_interpolant",
+]
 
 #: The ``hidden`` argument of every builder: one width (an int) or a sequence of widths.
-Hidden = Union[int, Sequence[int]]
+Hidden = int | Sequence[int]
 
 
 def hidden_widths(hidden: Hidden, allow_empty: bool = True) -> list[int]:
@@ -50,7 +58,6 @@ def hidden_widths(hidden: Hidden, allow_empty: bool = True) -> list[int]:
     return widths
 
 
-
 def make_activation(activation, **params) -> nn.Module:
     """A fresh activation module from a name, an ``Activation`` or a module factory."""
     if isinstance(activation, str):
@@ -62,7 +69,9 @@ def make_activation(activation, **params) -> nn.Module:
     if callable(activation):
         module = activation()
         if not isinstance(module, nn.Module):
-            raise TypeError(f"activation factory returned {type(module).__name__}, not an nn.Module")
+            raise TypeError(
+                f"activation factory returned {type(module).__name__}, not an nn.Module"
+            )
         return module
     raise TypeError(f"cannot make an activation from {activation!r}")
 
@@ -76,7 +85,8 @@ def mlp(
     bias: float | None = 0.0,
     **activation_params,
 ) -> nn.Sequential:
-    """A multilayer perceptron: ``Linear -> activation`` for each hidden width, then a linear output.
+    """A multilayer perceptron: ``Linear -> activation`` for each hidden width,
+    then a linear output.
 
     ``hidden``: widths of the hidden layers, or one int for a single hidden layer
     (``[]`` gives logistic regression; see :func:`hidden_widths`).
@@ -129,8 +139,11 @@ def cnn(
     layers: list[nn.Module] = []
     size, c_in = image_size, in_channels
     for c_out in channels:
-        layers += [nn.Conv2d(c_in, c_out, 3, padding=1),
-                   make_activation(activation, **activation_params), nn.MaxPool2d(2)]
+        layers += [
+            nn.Conv2d(c_in, c_out, 3, padding=1),
+            make_activation(activation, **activation_params),
+            nn.MaxPool2d(2),
+        ]
         size, c_in = size // 2, c_out
         if size < 1:
             raise ValueError(f"too many pooling stages for image_size={image_size}")
@@ -182,7 +195,9 @@ def autoencoder(
     for n_in, n_out in zip(back[:-2], back[1:-1]):
         decoder += [nn.Linear(n_in, n_out), make_activation(activation, **activation_params)]
     decoder.append(nn.Linear(back[-2], back[-1]))
-    model = nn.Sequential(OrderedDict(encoder=nn.Sequential(*encoder), decoder=nn.Sequential(*decoder)))
+    model = nn.Sequential(
+        OrderedDict(encoder=nn.Sequential(*encoder), decoder=nn.Sequential(*decoder))
+    )
     return initialize(model, init, bias)
 
 
@@ -194,7 +209,8 @@ def relu_interpolant(knots, values) -> nn.Sequential:
 
     .. math::
 
-        g(x) = v_0 + s_0\,\mathrm{ReLU}(x - x_0) + \sum_{k=1}^{n-2} (s_k - s_{k-1})\,\mathrm{ReLU}(x - x_k),
+        g(x) = v_0 + s_0\,\mathrm{ReLU}(x - x_0)
+               + \sum_{k=1}^{n-2} (s_k - s_{k-1})\,\mathrm{ReLU}(x - x_k),
 
     which equals :math:`v_k` at every knot and is linear in between; it is constant
     (:math:`v_0`) left of :math:`x_0` and keeps the last slope right of :math:`x_{n-1}`.
@@ -211,7 +227,10 @@ def relu_interpolant(knots, values) -> nn.Sequential:
     x = torch.as_tensor(knots, dtype=torch.float64).detach().cpu()
     v = torch.as_tensor(values, dtype=torch.float64).detach().cpu()
     if x.dim() != 1 or v.dim() != 1 or len(x) != len(v):
-        raise ValueError(f"knots and values must be 1-D of equal length, got shapes {tuple(x.shape)}, {tuple(v.shape)}")
+        raise ValueError(
+            "knots and values must be 1-D of equal length, got shapes "
+            f"{tuple(x.shape)}, {tuple(v.shape)}"
+        )
     if len(x) < 2:
         raise ValueError(f"need at least 2 knots, got {len(x)}")
     if not (torch.isfinite(x).all() and torch.isfinite(v).all()):
@@ -257,7 +276,9 @@ class SequenceToOne(nn.Module):
     def hidden_states(self, x: torch.Tensor) -> torch.Tensor:
         """Every step's hidden state (the top layer's), shape (N, T, hidden)."""
         if x.dim() != 3:
-            raise ValueError(f"expected a batch of sequences (N, T, features), got shape {tuple(x.shape)}")
+            raise ValueError(
+                f"expected a batch of sequences (N, T, features), got shape {tuple(x.shape)}"
+            )
         out, _ = self.recurrent(x)
         return out
 
@@ -290,7 +311,8 @@ def rnn(
     * ``"orthogonal"``: ``gain`` times a random orthogonal matrix.
     * ``"normal"``: entries :math:`\mathcal N(0, \text{gain}^2/\text{hidden})`, whose
       spectral radius is close to ``gain`` for a large ``hidden`` (circular law).
-    * ``"default"``: PyTorch's :math:`U(-1/\sqrt{\text{hidden}}, 1/\sqrt{\text{hidden}})`, times ``gain``.
+    * ``"default"``: PyTorch's
+      :math:`U(-1/\sqrt{\text{hidden}}, 1/\sqrt{\text{hidden}})`, times ``gain``.
 
     ``input_std``: draw :math:`W_x` from :math:`\mathcal N(0, \text{input\_std}^2)`
     (``None`` keeps PyTorch's default). ``bias``: the constant :math:`b` starts at
@@ -309,7 +331,9 @@ def rnn(
     if activation not in ("relu", "tanh"):
         raise ValueError(f"activation must be 'relu' or 'tanh' for rnn, got {activation!r}")
     if recurrent_init not in RECURRENT_INITS:
-        raise ValueError(f"recurrent_init must be one of {RECURRENT_INITS}, got {recurrent_init!r}")
+        raise ValueError(
+            f"recurrent_init must be one of {RECURRENT_INITS}, got {recurrent_init!r}"
+        )
     hidden = _one_width(hidden)
     if int(input_size) < 1:
         raise ValueError(f"input_size must be positive, got {input_size}")
@@ -343,8 +367,9 @@ def _one_width(hidden: Hidden) -> int:
     return widths[0]
 
 
-def lstm(input_size: int, hidden: Hidden, out_features: int = 1,
-         forget_bias: float = 1.0) -> SequenceToOne:
+def lstm(
+    input_size: int, hidden: Hidden, out_features: int = 1, forget_bias: float = 1.0
+) -> SequenceToOne:
     r"""A one-layer LSTM (Hochreiter & Schmidhuber 1997) read out at the last step.
 
     Weights keep PyTorch's default :math:`U(-1/\sqrt{\text{hidden}}, 1/\sqrt{\text{hidden}})`;
@@ -366,7 +391,9 @@ def lstm(input_size: int, hidden: Hidden, out_features: int = 1,
     with torch.no_grad():
         layer.bias_ih_l0.zero_()
         layer.bias_hh_l0.zero_()
-        layer.bias_ih_l0[h:2 * h] = float(forget_bias)  # PyTorch's gate order: input, forget, cell, output
+        layer.bias_ih_l0[h : 2 * h] = float(
+            forget_bias
+        )  # PyTorch's gate order: input, forget, cell, output
     return SequenceToOne(layer, out_features)
 
 
@@ -419,7 +446,10 @@ def fixed_filter_net(
     if pool not in ("avg", "max"):
         raise ValueError(f"pool must be 'avg' or 'max', got {pool!r}")
     if min(n_filters, kernel_size, pool_size, image_size, in_channels, n_classes) < 1:
-        raise ValueError("n_filters, kernel_size, pool_size, image_size, in_channels and n_classes must be positive")
+        raise ValueError(
+            "n_filters, kernel_size, pool_size, image_size, in_channels and n_classes "
+            "must be positive"
+        )
     if kernel_size % 2 == 0:
         raise ValueError(f"kernel_size must be odd (same padding), got {kernel_size}")
     side = image_size // pool_size
@@ -427,13 +457,19 @@ def fixed_filter_net(
         raise ValueError(f"pool_size {pool_size} is larger than image_size {image_size}")
     conv = nn.Conv2d(in_channels, n_filters, kernel_size, padding=kernel_size // 2)
     from relu_course.init import init_weights_
+
     init_weights_(conv.weight, "he_normal", generator=torch.Generator().manual_seed(int(seed)))
     with torch.no_grad():
         conv.bias.zero_()
     conv.requires_grad_(False)
     pooling = nn.AvgPool2d(pool_size) if pool == "avg" else nn.MaxPool2d(pool_size)
-    return nn.Sequential(conv, *(_rectifier(n) for n in names), pooling, nn.Flatten(),
-                         nn.Linear(n_filters * side * side, n_classes))
+    return nn.Sequential(
+        conv,
+        *(_rectifier(n) for n in names),
+        pooling,
+        nn.Flatten(),
+        nn.Linear(n_filters * side * side, n_classes),
+    )
 
 
 __all__ += ["RECURRENT_INITS", "SequenceToOne", "rnn", "lstm", "Abs", "fixed_filter_net"]

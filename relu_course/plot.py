@@ -7,7 +7,7 @@ function looks the same in every chapter.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -17,16 +17,33 @@ from torch import nn
 
 from relu_course import activations as _acts
 
-__all__ = ["PALETTE", "color", "use_style", "plot_activations", "plot_decision_boundary", "plot_history"]
+__all__ = [
+    "PALETTE",
+    "color",
+    "use_style",
+    "plot_activations",
+    "plot_decision_boundary",
+    "plot_history",
+]
 
 #: Okabe & Ito (2008), safe for the common forms of colour blindness.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 
 _FIXED = {
-    "relu": "#0072B2", "sigmoid": "#E69F00", "tanh": "#009E73", "leaky_relu": "#D55E00",
-    "elu": "#CC79A7", "gelu": "#56B4E9", "silu": "#000000", "softplus": "#F0E442",
-    "identity": "#999999", "selu": "#882255", "mish": "#44AA99", "prelu": "#AA4499",
-    "softsign": "#DDCC77", "shifted_relu": "#117733",
+    "relu": "#0072B2",
+    "sigmoid": "#E69F00",
+    "tanh": "#009E73",
+    "leaky_relu": "#D55E00",
+    "elu": "#CC79A7",
+    "gelu": "#56B4E9",
+    "silu": "#000000",
+    "softplus": "#F0E442",
+    "identity": "#999999",
+    "selu": "#882255",
+    "mish": "#44AA99",
+    "prelu": "#AA4499",
+    "softsign": "#DDCC77",
+    "shifted_relu": "#117733",
 }
 
 
@@ -39,17 +56,35 @@ def color(name: str) -> str:
 
 def use_style() -> None:
     """Apply the house style to matplotlib (call once per notebook)."""
-    mpl.rcParams.update({
-        "figure.figsize": (6.4, 4.0), "figure.dpi": 100, "savefig.dpi": 110,
-        "figure.facecolor": "white", "axes.facecolor": "white", "savefig.facecolor": "white",
-        "axes.grid": True, "grid.alpha": 0.3, "axes.spines.top": False, "axes.spines.right": False,
-        "axes.prop_cycle": mpl.cycler(color=PALETTE), "font.size": 10, "axes.titlesize": 11,
-        "legend.frameon": False, "lines.linewidth": 2.0, "figure.constrained_layout.use": True,
-    })
+    mpl.rcParams.update(
+        {
+            "figure.figsize": (6.4, 4.0),
+            "figure.dpi": 100,
+            "savefig.dpi": 110,
+            "figure.facecolor": "white",
+            "axes.facecolor": "white",
+            "savefig.facecolor": "white",
+            "axes.grid": True,
+            "grid.alpha": 0.3,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.prop_cycle": mpl.cycler(color=PALETTE),
+            "font.size": 10,
+            "axes.titlesize": 11,
+            "legend.frameon": False,
+            "lines.linewidth": 2.0,
+            "figure.constrained_layout.use": True,
+        }
+    )
 
 
-def plot_activations(names: Sequence[str], x: np.ndarray | None = None, ax=None,
-                     derivative: bool = False, **line_kwargs):
+def plot_activations(
+    names: Sequence[str],
+    x: np.ndarray | None = None,
+    ax=None,
+    derivative: bool = False,
+    **line_kwargs,
+):
     """Plot the registry's activations (or their derivatives) over ``x`` on ``ax``."""
     x = np.linspace(-5, 5, 501) if x is None else np.asarray(x, dtype=float)
     ax = ax if ax is not None else plt.gca()
@@ -64,8 +99,14 @@ def plot_activations(names: Sequence[str], x: np.ndarray | None = None, ax=None,
 
 
 @torch.no_grad()
-def plot_decision_boundary(model: nn.Module, x: torch.Tensor, y: torch.Tensor, ax=None,
-                           resolution: int = 200, title: str | None = None):
+def plot_decision_boundary(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    ax=None,
+    resolution: int = 200,
+    title: str | None = None,
+):
     """Shade the class ``model`` predicts over the plane around 2-D points ``x`` and
     scatter the points coloured by label ``y``."""
     if x.shape[1] != 2:
@@ -74,15 +115,22 @@ def plot_decision_boundary(model: nn.Module, x: torch.Tensor, y: torch.Tensor, a
     xs = x.detach().cpu().numpy()
     ys = y.detach().cpu().numpy()
     lo, hi = xs.min(axis=0) - 0.5, xs.max(axis=0) + 0.5
-    g0, g1 = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
-    grid = torch.tensor(np.stack([g0.ravel(), g1.ravel()], 1), dtype=torch.float32,
-                        device=next(model.parameters()).device)
+    g0, g1 = np.meshgrid(
+        np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution)
+    )
+    grid = torch.tensor(
+        np.stack([g0.ravel(), g1.ravel()], 1),
+        dtype=torch.float32,
+        device=next(model.parameters()).device,
+    )
     pred = model(grid).argmax(dim=1).cpu().numpy().reshape(g0.shape)
     cmap = mpl.colors.ListedColormap([PALETTE[1], PALETTE[0]])
     ax.contourf(g0, g1, pred, levels=[-0.5, 0.5, 1.5], cmap=cmap, alpha=0.25)
     for label, marker in ((0, "o"), (1, "s")):
         pts = xs[ys == label]
-        ax.scatter(pts[:, 0], pts[:, 1], s=10, marker=marker, color=cmap(label), label=f"class {label}")
+        ax.scatter(
+            pts[:, 0], pts[:, 1], s=10, marker=marker, color=cmap(label), label=f"class {label}"
+        )
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
     if title:

@@ -8,8 +8,9 @@ registration order. Names are the module paths in the model (``"1"``, ``"3"``,
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Callable, Iterator, NamedTuple, Union
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -18,16 +19,30 @@ from torch import nn
 from relu_course.activations import Maxout, ShiftedReLU, is_activation_module
 
 __all__ = [
-    "LayerSelector", "activation_layers", "capture", "layer_outputs", "activations",
-    "preactivations", "sparsity", "dead_units", "activation_stats", "grad_norms",
-    "weight_matrices", "local_affine_map", "local_derivatives", "ActivationTrace",
-    "ExactZeroCounter", "activation_pattern", "RegionsAlongLine", "linear_regions_along_line",
+    "LayerSelector",
+    "activation_layers",
+    "capture",
+    "layer_outputs",
+    "activations",
+    "preactivations",
+    "sparsity",
+    "dead_units",
+    "activation_stats",
+    "grad_norms",
+    "weight_matrices",
+    "local_affine_map",
+    "local_derivatives",
+    "ActivationTrace",
+    "ExactZeroCounter",
+    "activation_pattern",
+    "RegionsAlongLine",
+    "linear_regions_along_line",
 ]
 
 #: Which modules a probe watches: ``None`` (the registry's activation modules and
 #: :class:`~relu_course.activations.Maxout`), a module class, a tuple of classes, or a
 #: predicate ``module -> bool``.
-LayerSelector = Union[None, type, tuple, Callable[[nn.Module], bool]]
+LayerSelector = None | type | tuple | Callable[[nn.Module], bool]
 
 
 def _selector(layers: LayerSelector) -> Callable[[nn.Module], bool]:
@@ -95,8 +110,10 @@ def capture(
     handles = []
     if enabled:
         for name, module in activation_layers(model, layers):
+
             def hook(mod, inputs, output, name=name):
                 store[name] = output if what == "output" else inputs[0]
+
             handles.append(module.register_forward_hook(hook))
     try:
         yield store
@@ -199,8 +216,12 @@ def activation_stats(
         ['dead_fraction', 'mean', 'std', 'zero_fraction']
     """
     return {
-        name: {"mean": h.mean().item(), "std": h.std().item(), "zero_fraction": sparsity(h),
-               "dead_fraction": _dead(h)}
+        name: {
+            "mean": h.mean().item(),
+            "std": h.std().item(),
+            "zero_fraction": sparsity(h),
+            "dead_fraction": _dead(h),
+        }
         for name, h in layer_outputs(model, x, layers=layers).items()
     }
 
@@ -234,8 +255,11 @@ def weight_matrices(model: nn.Module) -> Iterator[tuple[str, nn.Parameter]]:
         if isinstance(module, _WEIGHTED):
             candidates = [("weight", module.weight)]
         elif isinstance(module, nn.RNNBase):
-            candidates = [(n, p) for n, p in module.named_parameters(recurse=False)
-                          if n.startswith("weight_")]
+            candidates = [
+                (n, p)
+                for n, p in module.named_parameters(recurse=False)
+                if n.startswith("weight_")
+            ]
         else:
             continue
         for name, param in candidates:
@@ -244,8 +268,9 @@ def weight_matrices(model: nn.Module) -> Iterator[tuple[str, nn.Parameter]]:
                 yield prefix + name, param
 
 
-def grad_norms(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
-               loss_fn=nn.functional.cross_entropy) -> dict[str, float]:
+def grad_norms(
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss_fn=nn.functional.cross_entropy
+) -> dict[str, float]:
     r"""Per module with a trainable ``weight`` parameter,
     :math:`\lVert \partial L / \partial W \rVert_2` (Frobenius norm) for one forward
     and backward pass of ``loss_fn(model(x), y)``.
@@ -261,8 +286,11 @@ def grad_norms(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
         >>> list(norms), model[0].weight.grad is None
         (['0', '2'], True)
     """
-    weighted = [(n, m) for n, m in model.named_modules()
-                if isinstance(getattr(m, "weight", None), nn.Parameter) and m.weight.requires_grad]
+    weighted = [
+        (n, m)
+        for n, m in model.named_modules()
+        if isinstance(getattr(m, "weight", None), nn.Parameter) and m.weight.requires_grad
+    ]
     params = list(model.parameters())
     saved = [p.grad for p in params]
     try:
@@ -340,8 +368,9 @@ class _LayerRecorder:
     unless ``training_only=False``), on detached tensors. ``layers`` selects the
     watched modules as in :func:`activation_layers`."""
 
-    def __init__(self, model: nn.Module, training_only: bool = True,
-                 layers: LayerSelector = None) -> None:
+    def __init__(
+        self, model: nn.Module, training_only: bool = True, layers: LayerSelector = None
+    ) -> None:
         self._selected = activation_layers(model, layers)
         self.layers = [name for name, _ in self._selected]
         if not self.layers:
@@ -355,10 +384,12 @@ class _LayerRecorder:
 
     def __enter__(self):
         for name, module in self._selected:
+
             def hook(mod, inputs, output, name=name):
                 if self.training_only and not mod.training:
                     return
                 self._record(name, inputs[0].detach(), output.detach())
+
             self._handles.append(module.register_forward_hook(hook))
         return self
 
@@ -393,8 +424,9 @@ class ActivationTrace(_LayerRecorder):
         (3, (3,))
     """
 
-    def __init__(self, model: nn.Module, training_only: bool = True,
-                 layers: LayerSelector = None) -> None:
+    def __init__(
+        self, model: nn.Module, training_only: bool = True, layers: LayerSelector = None
+    ) -> None:
         super().__init__(model, training_only, layers)
         self._mean: dict[str, list[torch.Tensor]] = {n: [] for n in self.layers}
         self._std: dict[str, list[torch.Tensor]] = {n: [] for n in self.layers}
@@ -402,20 +434,22 @@ class ActivationTrace(_LayerRecorder):
     def _record(self, name: str, inp: torch.Tensor, out: torch.Tensor) -> None:
         out = out.float()
         self._mean[name].append(out.mean())
-        self._std[name].append(out.std() if out.numel() > 1 else torch.zeros((), device=out.device))
+        self._std[name].append(
+            out.std() if out.numel() > 1 else torch.zeros((), device=out.device)
+        )
 
     @property
     def steps(self) -> int:
         return len(self._mean[self.layers[0]])
 
-    def _series(self, store: dict[str, list[torch.Tensor]]) -> dict[str, "np.ndarray"]:
+    def _series(self, store: dict[str, list[torch.Tensor]]) -> dict[str, np.ndarray]:
         return {n: torch.stack(v).cpu().numpy() if v else np.zeros(0) for n, v in store.items()}
 
-    def mean(self) -> dict[str, "np.ndarray"]:
+    def mean(self) -> dict[str, np.ndarray]:
         """``{layer: per-step mean output}``, as float arrays of shape (steps,)."""
         return self._series(self._mean)
 
-    def std(self) -> dict[str, "np.ndarray"]:
+    def std(self) -> dict[str, np.ndarray]:
         """``{layer: per-step standard deviation of the output}``, shape (steps,)."""
         return self._series(self._std)
 
@@ -443,8 +477,13 @@ class ExactZeroCounter(_LayerRecorder):
         (20, 20, 1.0)
     """
 
-    def __init__(self, model: nn.Module, what: str = "input", training_only: bool = True,
-                 layers: LayerSelector = None) -> None:
+    def __init__(
+        self,
+        model: nn.Module,
+        what: str = "input",
+        training_only: bool = True,
+        layers: LayerSelector = None,
+    ) -> None:
         if what not in ("input", "output"):
             raise ValueError(f"what must be 'input' or 'output', got {what!r}")
         super().__init__(model, training_only, layers)
@@ -482,10 +521,10 @@ class ExactZeroCounter(_LayerRecorder):
         """``count() / numel()``; raises ``ValueError`` before anything was recorded."""
         n = self.numel()
         if n == 0:
-            raise ValueError("nothing recorded yet: run forward passes in training mode inside the block")
+            raise ValueError(
+                "nothing recorded yet: run forward passes in training mode inside the block"
+            )
         return self.count() / n
-
-
 
 
 # --------------------------------------------------------------------------
@@ -513,8 +552,10 @@ def activation_pattern(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     kinked = (nn.ReLU, nn.LeakyReLU, nn.PReLU, ShiftedReLU, Maxout, nn.Identity)
     for name, module in layers:
         if not isinstance(module, kinked):
-            raise ValueError(f"layer {name!r} ({type(module).__name__}) is not piecewise linear; "
-                             "linear regions need ReLU, LeakyReLU, PReLU, ShiftedReLU or Maxout layers")
+            raise ValueError(
+                f"layer {name!r} ({type(module).__name__}) is not piecewise linear; "
+                "linear regions need ReLU, LeakyReLU, PReLU, ShiftedReLU or Maxout layers"
+            )
     if not any(not isinstance(m, nn.Identity) for _, m in layers):
         raise ValueError("the model has no piecewise-linear activation layers")
     pre = preactivations(model, x)
@@ -545,8 +586,13 @@ class RegionsAlongLine(NamedTuple):
     points: int
 
 
-def linear_regions_along_line(model: nn.Module, start: torch.Tensor, end: torch.Tensor,
-                              points: int = 10_000, batch_size: int = 8192) -> RegionsAlongLine:
+def linear_regions_along_line(
+    model: nn.Module,
+    start: torch.Tensor,
+    end: torch.Tensor,
+    points: int = 10_000,
+    batch_size: int = 8192,
+) -> RegionsAlongLine:
     r"""Count the linear regions of a piecewise-linear network along a segment.
 
     The segment is :math:`x(t) = \text{start} + t\,(\text{end} - \text{start})` for
@@ -574,7 +620,10 @@ def linear_regions_along_line(model: nn.Module, start: torch.Tensor, end: torch.
     if int(batch_size) < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     if start.shape != end.shape:
-        raise ValueError(f"start and end must have the same shape, got {tuple(start.shape)} and {tuple(end.shape)}")
+        raise ValueError(
+            "start and end must have the same shape, got "
+            f"{tuple(start.shape)} and {tuple(end.shape)}"
+        )
     param = next(iter(model.parameters()), None)
     device = param.device if param is not None else start.device
     dtype = param.dtype if param is not None else torch.float32
@@ -584,7 +633,7 @@ def linear_regions_along_line(model: nn.Module, start: torch.Tensor, end: torch.
     changes = []
     previous = None
     for i in range(0, len(t), int(batch_size)):
-        tb = t[i:i + int(batch_size)].to(dtype).to(device)  # cast on the CPU: MPS has no float64
+        tb = t[i : i + int(batch_size)].to(dtype).to(device)  # cast on the CPU: MPS has no float64
         xb = start.unsqueeze(0) + tb.view(-1, *([1] * start.dim())) * step.unsqueeze(0)
         pattern = activation_pattern(model, xb)
         if previous is not None:
@@ -597,5 +646,3 @@ def linear_regions_along_line(model: nn.Module, start: torch.Tensor, end: torch.
     tn = t.numpy()
     boundaries = (tn[idx] + tn[idx + 1]) / 2
     return RegionsAlongLine(int(len(idx)) + 1, boundaries, int(points))
-
-

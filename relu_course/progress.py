@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Iterable
+from collections.abc import Iterable
 
 __all__ = ["ENV_VAR", "enabled", "progress"]
 
@@ -40,7 +40,6 @@ def progress(iterable: Iterable, show: bool | None = None, **kwargs):
         return iterable
     try:
         import ipywidgets  # noqa: F401
-
         from tqdm.auto import tqdm
     except ImportError:
         from tqdm import tqdm

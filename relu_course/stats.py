@@ -98,9 +98,7 @@ class Interval:
     def format(self, digits: int = 4, sign: bool = True) -> str:
         """``mean [low, high]`` with ``digits`` decimals."""
         spec = f"{'+' if sign else ''}.{digits}f"
-        return (
-            f"{self.mean:{spec}} [{self.low:{spec}}, {self.high:{spec}}]"
-        )
+        return f"{self.mean:{spec}} [{self.low:{spec}}, {self.high:{spec}}]"
 
     def __str__(self) -> str:
         text = f"{self.format()} ({self.n} seeds"
@@ -129,17 +127,15 @@ def mean_interval(values: Sequence[float], confidence: float = 0.95) -> Interval
         raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
     arr = _values(values)
     if np.isnan(arr).any():
-        raise ValueError(
-            "values contain NaN (a diverged run?): score it explicitly first"
-        )
+        raise ValueError("values contain NaN (a diverged run?): score it explicitly first")
     n, mean = arr.size, float(arr.mean())
     if n == 1:
-        return Interval(mean, -math.inf, math.inf, 1, math.inf, confidence,
-                        (mean,))
+        return Interval(mean, -math.inf, math.inf, 1, math.inf, confidence, (mean,))
     se = float(arr.std(ddof=1) / math.sqrt(n))
     half = float(_scipy_stats.t.ppf(0.5 + confidence / 2, df=n - 1)) * se
-    return Interval(mean, mean - half, mean + half, n, se, confidence,
-                    tuple(float(v) for v in arr))
+    return Interval(
+        mean, mean - half, mean + half, n, se, confidence, tuple(float(v) for v in arr)
+    )
 
 
 def paired_difference(
@@ -157,16 +153,11 @@ def paired_difference(
     """
     a_arr, b_arr = _values(a, "a"), _values(b, "b")
     if a_arr.shape != b_arr.shape:
-        raise ValueError(
-            f"paired values need the same length, got {a_arr.size} and "
-            f"{b_arr.size}"
-        )
+        raise ValueError(f"paired values need the same length, got {a_arr.size} and {b_arr.size}")
     return mean_interval(a_arr - b_arr, confidence)
 
 
-def ratio_interval(
-    a: Sequence[float], b: Sequence[float], confidence: float = 0.95
-) -> Interval:
+def ratio_interval(a: Sequence[float], b: Sequence[float], confidence: float = 0.95) -> Interval:
     """The interval of the geometric mean of ``a[k] / b[k]`` (paired seeds).
 
     Computed on logarithms (a ratio's natural scale) and mapped back, so
@@ -183,8 +174,13 @@ def ratio_interval(
         raise ValueError("ratio_interval needs positive values")
     log = paired_difference(np.log(a_arr), np.log(b_arr), confidence)
     return Interval(
-        math.exp(log.mean), math.exp(log.low), math.exp(log.high), log.n,
-        log.se, confidence, tuple(float(v) for v in a_arr / b_arr),
+        math.exp(log.mean),
+        math.exp(log.low),
+        math.exp(log.high),
+        log.n,
+        log.se,
+        confidence,
+        tuple(float(v) for v in a_arr / b_arr),
     )
 
 
@@ -217,9 +213,7 @@ class LRSelection:
         return self.scores[self.grid.index(self.best)]
 
     def __str__(self) -> str:
-        cells = ", ".join(
-            f"{lr:g}: {s:.4f}" for lr, s in zip(self.grid, self.scores)
-        )
+        cells = ", ".join(f"{lr:g}: {s:.4f}" for lr, s in zip(self.grid, self.scores))
         where = f"on the grid's {self.edge} edge" if self.edge else "inside"
         return f"best lr {self.best:g} ({where}); {cells}"
 
@@ -266,9 +260,7 @@ def select_lr(
 
     rates = sorted({float(lr) for lr in grid})
     if len(rates) < 3:
-        raise ValueError(
-            f"a grid that can bracket the best needs >= 3 rates, got {rates}"
-        )
+        raise ValueError(f"a grid that can bracket the best needs >= 3 rates, got {rates}")
     if any(lr <= 0 for lr in rates):
         raise ValueError(f"learning rates must be > 0, got {rates}")
     if worst is None:
@@ -282,8 +274,9 @@ def select_lr(
         means.append(float(scores.mean()))
     pick = int(np.argmax(means) if higher_is_better else np.argmin(means))
     edge = "low" if pick == 0 else "high" if pick == len(rates) - 1 else None
-    sel = LRSelection(tuple(rates), tuple(means), tuple(per_seed),
-                      rates[pick], edge, higher_is_better)
+    sel = LRSelection(
+        tuple(rates), tuple(means), tuple(per_seed), rates[pick], edge, higher_is_better
+    )
     if require_interior and edge is not None:
         raise ValueError(f"widen the grid: {sel}")
     return sel

@@ -14,7 +14,7 @@ r"""Closed forms and simulations behind the chapter on variants of the rectifier
 from __future__ import annotations
 
 import math
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
@@ -78,6 +78,7 @@ def selu_constants(method: str = "closed_form") -> tuple[float, float]:
         alpha = _selu_alpha_closed_form()
         return alpha, 1.0 / math.sqrt(_elu_second_moment_closed_form(alpha))
     if method == "numeric":
+
         def mean_of_elu(alpha: float) -> float:
             return gaussian_moments(_acts.get("elu", alpha=alpha), 0.0, 1.0)[0]
 
@@ -144,8 +145,9 @@ def gaussian_moments(activation: str | Callable, mean: float, var: float) -> tup
     return m1, max(m2 - m1 * m1, 0.0)
 
 
-def moment_propagation(activation: str | Callable, depth: int, mean: float = 0.0, var: float = 1.0,
-                       gain: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+def moment_propagation(
+    activation: str | Callable, depth: int, mean: float = 0.0, var: float = 1.0, gain: float = 1.0
+) -> tuple[np.ndarray, np.ndarray]:
     r"""Mean and variance of the activations, layer by layer, in an infinitely wide random network.
 
     Layer :math:`\ell` computes :math:`h_\ell = g(W_\ell h_{\ell-1})` with zero biases
@@ -246,8 +248,10 @@ def born_dead_fraction(
     width, in_features, n_networks = int(width), int(in_features), int(n_networks)
     depths = [int(d) for d in depths]
     if width < 1 or in_features < 1 or n_networks < 1:
-        raise ValueError(f"width, in_features and n_networks must be >= 1, got "
-                         f"{width}, {in_features}, {n_networks}")
+        raise ValueError(
+            f"width, in_features and n_networks must be >= 1, got "
+            f"{width}, {in_features}, {n_networks}"
+        )
     if not depths or min(depths) < 1:
         raise ValueError(f"depths must be a non-empty list of integers >= 1, got {depths!r}")
     if weights not in ("normal", "uniform"):
@@ -255,7 +259,9 @@ def born_dead_fraction(
     if bias_std < 0 or not math.isfinite(bias) or not math.isfinite(bias_std):
         raise ValueError(f"need a finite bias and bias_std >= 0, got {bias!r}, {bias_std!r}")
     if points_per_axis < 2 or radius <= 0:
-        raise ValueError(f"need points_per_axis >= 2 and radius > 0, got {points_per_axis}, {radius}")
+        raise ValueError(
+            f"need points_per_axis >= 2 and radius > 0, got {points_per_axis}, {radius}"
+        )
     device = torch.device(device)
     # Draws come from a CPU generator and are moved, so every device sees the same numbers;
     # the float64 grid is cast to float32 on the CPU (MPS has no float64).

@@ -144,9 +144,7 @@ def _loss_fn(loss: str) -> Callable:
     raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
 
 
-def _accuracy_tensor(
-    out: torch.Tensor, y: torch.Tensor, loss: str
-) -> torch.Tensor:
+def _accuracy_tensor(out: torch.Tensor, y: torch.Tensor, loss: str) -> torch.Tensor:
     """Accuracy over the last-but-one dimension (NaN for regression)."""
     if loss != "cross_entropy":
         return torch.full(out.shape[:-2], math.nan, device=out.device)
@@ -175,9 +173,7 @@ def evaluate(
     was_training = model.training
     model.eval()
     fn = _loss_fn(loss)
-    outs = torch.cat(
-        [model(x[i : i + batch_size]) for i in range(0, len(x), batch_size)]
-    )
+    outs = torch.cat([model(x[i : i + batch_size]) for i in range(0, len(x), batch_size)])
     model.train(was_training)
     acc = _accuracy_tensor(outs.unsqueeze(0), y.unsqueeze(0), loss)[0]
     return fn(outs, y).item(), acc.item()
@@ -185,25 +181,19 @@ def evaluate(
 
 def _check_args(epochs, batch_size, lr, optimizer, penalties, loss) -> None:
     if epochs < 0 or batch_size < 1:
-        raise ValueError(
-            f"need epochs >= 0 and batch_size >= 1, got {epochs}, {batch_size}"
-        )
+        raise ValueError(f"need epochs >= 0 and batch_size >= 1, got {epochs}, {batch_size}")
     if not lr > 0:
         raise ValueError(f"lr must be > 0, got {lr}")
     if min(penalties) < 0:
         raise ValueError("penalties must be >= 0")
     if optimizer not in OPTIMIZERS:
-        raise ValueError(
-            f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}"
-        )
+        raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
     _loss_fn(loss)
 
 
 def _optimizer(params, optimizer, lr, momentum, weight_decay):
     if optimizer == "sgd":
-        return torch.optim.SGD(
-            params, lr=lr, momentum=momentum, weight_decay=weight_decay
-        )
+        return torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
     return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
 
 
@@ -263,8 +253,12 @@ def fit(
         [0, 1, 2]
     """
     _check_args(
-        epochs, batch_size, lr, optimizer,
-        (weight_decay, l1_weight, l1_activity), loss,
+        epochs,
+        batch_size,
+        lr,
+        optimizer,
+        (weight_decay, l1_weight, l1_activity),
+        loss,
     )
     fn = _loss_fn(loss)
     params = [p for p in model.parameters() if p.requires_grad]
@@ -289,7 +283,10 @@ def fit(
 
     record(0, 0.0)
     bar = _progress(
-        range(1, epochs + 1), progress, desc="training", unit="epoch",
+        range(1, epochs + 1),
+        progress,
+        desc="training",
+        unit="epoch",
         leave=False,
     )
     model.train()
@@ -304,9 +301,7 @@ def fit(
             batch_loss = fn(out, y[idx])
             objective = batch_loss
             if l1_weight > 0:
-                objective = objective + l1_weight * sum(
-                    w.abs().sum() for w in weights
-                )
+                objective = objective + l1_weight * sum(w.abs().sum() for w in weights)
             if l1_activity > 0:
                 objective = objective + l1_activity * sum(
                     h.abs().sum() / h.shape[0] for h in acts.values()
@@ -317,11 +312,7 @@ def fit(
                 nn.utils.clip_grad_norm_(params, clip_grad)
             opt.step()
             losses.append(batch_loss.detach())
-            accs.append(
-                _accuracy_tensor(
-                    out.detach().unsqueeze(0), y[idx].unsqueeze(0), loss
-                )[0]
-            )
+            accs.append(_accuracy_tensor(out.detach().unsqueeze(0), y[idx].unsqueeze(0), loss)[0])
         _append_steps(hist, torch.stack(losses), torch.stack(accs))
         record(epoch, time.perf_counter() - start)
         if hasattr(bar, "set_postfix"):
@@ -331,9 +322,7 @@ def fit(
     return hist
 
 
-def _append_steps(
-    hist: History, losses: torch.Tensor, accs: torch.Tensor
-) -> None:
+def _append_steps(hist: History, losses: torch.Tensor, accs: torch.Tensor) -> None:
     """Copy one epoch's step values to the host (one synchronisation); stop
     at the first non-finite loss and mark the run diverged."""
     losses_list, accs_list = losses.tolist(), accs.tolist()
@@ -359,9 +348,7 @@ def _is_plain_mlp(model: nn.Module) -> bool:
     for layer in model:
         if isinstance(layer, nn.Linear):
             continue
-        if any(True for _ in layer.parameters()) or any(
-            True for _ in layer.buffers()
-        ):
+        if any(True for _ in layer.parameters()) or any(True for _ in layer.buffers()):
             return False
         if not is_activation_module(layer):
             return False
@@ -406,26 +393,25 @@ def _vmap_forward(
 
 def _choose_strategy(strategy: str, model: nn.Module, kwargs: dict) -> str:
     if strategy not in STRATEGIES:
-        raise ValueError(
-            f"strategy must be one of {STRATEGIES}, got {strategy!r}"
-        )
+        raise ValueError(f"strategy must be one of {STRATEGIES}, got {strategy!r}")
     needs_loop = kwargs["l1_activity"] > 0 or kwargs["callback"] is not None
     has_buffers = any(True for _ in model.buffers())
     if strategy == "auto":
-        if needs_loop or has_buffers or isinstance(model, nn.RNNBase) or any(
-            isinstance(m, nn.RNNBase) for m in model.modules()
+        if (
+            needs_loop
+            or has_buffers
+            or isinstance(model, nn.RNNBase)
+            or any(isinstance(m, nn.RNNBase) for m in model.modules())
         ):
             return "loop"
         return "bmm" if _is_plain_mlp(model) else "vmap"
     if strategy != "loop" and needs_loop:
         raise ValueError(
-            f"strategy={strategy!r} does not support l1_activity or callback;"
-            " use strategy='loop'"
+            f"strategy={strategy!r} does not support l1_activity or callback; use strategy='loop'"
         )
     if strategy == "bmm" and not _is_plain_mlp(model):
         raise ValueError(
-            "strategy='bmm' needs an nn.Sequential of Linear layers and "
-            "element-wise activations"
+            "strategy='bmm' needs an nn.Sequential of Linear layers and element-wise activations"
         )
     return strategy
 
@@ -475,18 +461,28 @@ def fit_seeds(
         ('bmm', (3,))
     """
     kwargs = dict(
-        epochs=epochs, lr=lr, optimizer=optimizer, momentum=momentum,
-        weight_decay=weight_decay, l1_weight=l1_weight,
-        l1_activity=l1_activity, clip_grad=clip_grad, batch_size=batch_size,
-        loss=loss, callback=callback, drop_last=drop_last,
+        epochs=epochs,
+        lr=lr,
+        optimizer=optimizer,
+        momentum=momentum,
+        weight_decay=weight_decay,
+        l1_weight=l1_weight,
+        l1_activity=l1_activity,
+        clip_grad=clip_grad,
+        batch_size=batch_size,
+        loss=loss,
+        callback=callback,
+        drop_last=drop_last,
     )
     _check_args(
-        epochs, batch_size, lr, optimizer,
-        (weight_decay, l1_weight, l1_activity), loss,
+        epochs,
+        batch_size,
+        lr,
+        optimizer,
+        (weight_decay, l1_weight, l1_activity),
+        loss,
     )
-    seed_list = tuple(
-        range(seeds) if isinstance(seeds, (int, np.integer)) else seeds
-    )
+    seed_list = tuple(range(seeds) if isinstance(seeds, (int, np.integer)) else seeds)
     if not seed_list:
         raise ValueError("seeds is empty")
     device = data.x_train.device
@@ -497,20 +493,31 @@ def fit_seeds(
     chosen = _choose_strategy(strategy, models[0], kwargs)
     if chosen == "loop":
         histories = [
-            fit(m, data, seed=s, progress=False, **kwargs)
-            for m, s in zip(models, seed_list)
+            fit(m, data, seed=s, progress=False, **kwargs) for m, s in zip(models, seed_list)
         ]
         return SeedRuns(seed_list, models, histories, "loop")
-    histories = _fit_stacked(
-        models, data, seed_list, chosen, progress=progress, **kwargs
-    )
+    histories = _fit_stacked(models, data, seed_list, chosen, progress=progress, **kwargs)
     return SeedRuns(seed_list, models, histories, chosen)
 
 
 def _fit_stacked(
-    models, data, seed_list, strategy, epochs, lr, optimizer, momentum,
-    weight_decay, l1_weight, l1_activity, clip_grad, batch_size, loss,
-    callback, drop_last, progress,
+    models,
+    data,
+    seed_list,
+    strategy,
+    epochs,
+    lr,
+    optimizer,
+    momentum,
+    weight_decay,
+    l1_weight,
+    l1_activity,
+    clip_grad,
+    batch_size,
+    loss,
+    callback,
+    drop_last,
+    progress,
 ) -> list[History]:
     from torch.func import stack_module_state
 
@@ -531,9 +538,7 @@ def _fit_stacked(
     per_example = _per_example_loss(loss)
     x, y = data.x_train, data.y_train
     starts = _batches(len(x), batch_size, drop_last)
-    gens = [
-        torch.Generator().manual_seed(derive_seed(s)) for s in seed_list
-    ]
+    gens = [torch.Generator().manual_seed(derive_seed(s)) for s in seed_list]
     hists = [History() for _ in models]
     done = [False] * k_models
 
@@ -559,14 +564,15 @@ def _fit_stacked(
 
     record(0, 0.0)
     bar = _progress(
-        range(1, epochs + 1), progress,
-        desc=f"training {k_models} seeds", unit="epoch", leave=False,
+        range(1, epochs + 1),
+        progress,
+        desc=f"training {k_models} seeds",
+        unit="epoch",
+        leave=False,
     )
     for epoch in bar:
         start = time.perf_counter()
-        orders = torch.stack(
-            [torch.randperm(len(x), generator=g) for g in gens]
-        ).to(x.device)
+        orders = torch.stack([torch.randperm(len(x), generator=g) for g in gens]).to(x.device)
         losses, accs = [], []
         for i in starts:
             idx = orders[:, i : i + batch_size]
@@ -575,9 +581,7 @@ def _fit_stacked(
             batch_loss = per_example(out, target).mean(dim=1)  # (K,)
             objective = batch_loss.sum()
             if l1_weight > 0:
-                objective = objective + l1_weight * sum(
-                    w.abs().sum() for w in weights
-                )
+                objective = objective + l1_weight * sum(w.abs().sum() for w in weights)
             opt.zero_grad(set_to_none=True)
             objective.backward()
             if clip_grad is not None:
@@ -607,9 +611,7 @@ def _per_example_loss(loss: str) -> Callable:
     if loss == "cross_entropy":
 
         def cross_entropy(out, y):
-            return nn.functional.cross_entropy(
-                out.transpose(1, 2), y, reduction="none"
-            )
+            return nn.functional.cross_entropy(out.transpose(1, 2), y, reduction="none")
 
         return cross_entropy
 

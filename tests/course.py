@@ -25,7 +25,7 @@ def repository_slug() -> str:
     url = repository_url()
     prefix = "https://github.com/"
     assert url.startswith(prefix), f"repository.url must be a GitHub URL, got {url}"
-    return url[len(prefix):]
+    return url[len(prefix) :]
 
 
 def toc_files() -> list[str]:

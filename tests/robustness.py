@@ -58,8 +58,7 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
     width = max(len(p.name) for p in args.notebooks)
-    print("\n" + "notebook".ljust(width) + "".join(
-        f"  seed {s:<8}" for s in args.seeds))
+    print("\n" + "notebook".ljust(width) + "".join(f"  seed {s:<8}" for s in args.seeds))
     for path in args.notebooks:
         cells = []
         for seed in args.seeds:

@@ -26,8 +26,18 @@ import time
 from pathlib import Path
 
 SEED_ENV_VAR = "RELU_COURSE_SEED"
-PACKAGES = ["relu_course", "torch", "numpy", "scipy", "matplotlib", "sklearn", "tqdm",
-            "ipykernel", "nbclient", "nbformat"]
+PACKAGES = [
+    "relu_course",
+    "torch",
+    "numpy",
+    "scipy",
+    "matplotlib",
+    "sklearn",
+    "tqdm",
+    "ipykernel",
+    "nbclient",
+    "nbformat",
+]
 
 
 def torch_spec(index_url: str | None) -> str:
@@ -36,8 +46,14 @@ def torch_spec(index_url: str | None) -> str:
     if index_url:
         cmd += ["--index-url", index_url]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-    listed = next((line.split(":", 1)[1] for line in out.splitlines()
-                   if line.startswith("Available versions:")), "")
+    listed = next(
+        (
+            line.split(":", 1)[1]
+            for line in out.splitlines()
+            if line.startswith("Available versions:")
+        ),
+        "",
+    )
     cpu = []
     for version in (v.strip() for v in listed.split(",")):
         match = re.fullmatch(r"(\d+(?:\.\d+)*)\+cpu", version)
@@ -45,8 +61,10 @@ def torch_spec(index_url: str | None) -> str:
             cpu.append((tuple(int(p) for p in match.group(1).split(".")), version))
     if not cpu:
         where = index_url or "pip's configured indexes"
-        raise SystemExit(f"no CPU build (+cpu) of torch on {where}; "
-                         f"set LATEST_TORCH_INDEX=https://download.pytorch.org/whl/cpu")
+        raise SystemExit(
+            f"no CPU build (+cpu) of torch on {where}; "
+            f"set LATEST_TORCH_INDEX=https://download.pytorch.org/whl/cpu"
+        )
     return f"torch=={max(cpu)[1]}"
 
 
@@ -67,7 +85,9 @@ def summary(err: Exception) -> str:
     if not lines:  # no frames shown (e.g. %xmode minimal): the failing cell's last line
         cell = text.split("------------------\n")
         # the last statement's first line (a line that starts at column 0)
-        source = [ln for ln in (cell[1] if len(cell) > 2 else "").splitlines() if re.match(r"\w", ln)]
+        source = [
+            ln for ln in (cell[1] if len(cell) > 2 else "").splitlines() if re.match(r"\w", ln)
+        ]
         lines = [ln.strip() for ln in source[-1:]]
     where = "".join(f"\n      at: {line}" for line in lines)
     name, value = getattr(err, "ename", type(err).__name__), getattr(err, "evalue", "")
@@ -83,19 +103,26 @@ def run(paths: list[Path]) -> int:
     os.environ[SEED_ENV_VAR] = seed  # inherited by every kernel
     # The kernel spec installed into this venv comes before any in the user's home.
     os.environ["JUPYTER_PATH"] = os.pathsep.join(
-        filter(None, [str(Path(sys.prefix) / "share" / "jupyter"), os.environ.get("JUPYTER_PATH")]))
+        filter(None, [str(Path(sys.prefix) / "share" / "jupyter"), os.environ.get("JUPYTER_PATH")])
+    )
     print(f"{SEED_ENV_VAR}={seed}  (rerun this draw with: make latest SEED={seed})", flush=True)
 
     def client(nb, cwd: Path) -> NotebookClient:
-        return NotebookClient(nb, timeout=600, kernel_name="python3",
-                              resources={"metadata": {"path": str(cwd)}})
+        return NotebookClient(
+            nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}
+        )
 
     # What the kernel imports, from the kernel itself (the log's record of the draw).
-    report = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-        "import importlib, sys\n"
-        "print('python', sys.version.split()[0], sys.executable)\n"
-        f"for name in {PACKAGES!r}:\n"
-        "    print(name, importlib.import_module(name).__version__)\n")])
+    report = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(
+                "import importlib, sys\n"
+                "print('python', sys.version.split()[0], sys.executable)\n"
+                f"for name in {PACKAGES!r}:\n"
+                "    print(name, importlib.import_module(name).__version__)\n"
+            )
+        ]
+    )
     client(report, Path.cwd()).execute()
     versions = "".join(out.get("text", "") for out in report.cells[0].outputs)
     print(versions, end="", flush=True)

@@ -22,9 +22,9 @@ import mpmath
 import numpy as np
 import pytest
 import torch
+from conftest import OLD_HARDSWISH_KINK
 from scipy import special
 
-from conftest import HARDSWISH_KINK_REASON, OLD_HARDSWISH_KINK
 from relu_course import activations
 from relu_course.theory import selu_constants
 
@@ -55,8 +55,19 @@ REFERENCES = {
     "selu": ({}, _mp(lambda v: SCALE * (v if v > 0 else ALPHA * mpmath.expm1(v)))),
     # GELU from its definition x * Phi(x), with SciPy's normal CDF.
     "gelu": ({}, lambda x: x * special.ndtr(x)),
-    "gelu_tanh": ({"approximate": "tanh"}, _mp(lambda v: v / 2 * (1 + mpmath.tanh(
-        mpmath.sqrt(2 / mpmath.pi) * (v + mpmath.mpf("0.044715") * v**3))))),
+    "gelu_tanh": (
+        {"approximate": "tanh"},
+        _mp(
+            lambda v: (
+                v
+                / 2
+                * (
+                    1
+                    + mpmath.tanh(mpmath.sqrt(2 / mpmath.pi) * (v + mpmath.mpf("0.044715") * v**3))
+                )
+            )
+        ),
+    ),
     "silu": ({}, lambda x: x * special.expit(x)),
     # softplus from its definition (PyTorch switches to x above beta * x > threshold;
     # the difference there is below float64 resolution for threshold >= 40 / beta).
@@ -67,8 +78,16 @@ REFERENCES = {
     # hard-swish from its definition x * ReLU6(x + 3) / 6 (Howard et al. 2019).
     "hardswish": ({}, lambda x: x * np.minimum(np.maximum(x + 3.0, 0.0), 6.0) / 6.0),
 }
-KINKS = {"relu": [0.0], "leaky_relu": [0.0], "prelu": [0.0], "elu": [0.0], "selu": [0.0],
-         "shifted_relu": [-0.5], "relu6": [0.0, 6.0], "hardswish": [-3.0, 3.0]}
+KINKS = {
+    "relu": [0.0],
+    "leaky_relu": [0.0],
+    "prelu": [0.0],
+    "elu": [0.0],
+    "selu": [0.0],
+    "shifted_relu": [-0.5],
+    "relu6": [0.0, 6.0],
+    "hardswish": [-3.0, 3.0],
+}
 
 
 def make(case: str) -> activations.Activation:
@@ -92,8 +111,9 @@ def test_numpy_formula_and_builtin_match_an_independent_reference(case):
     builtin = act(torch.from_numpy(X)).numpy()  # PyTorch's fused function
     np.testing.assert_allclose(ours, expected, rtol=1e-13, atol=1e-15)
     np.testing.assert_allclose(builtin, expected, rtol=1e-13, atol=1e-15)
-    np.testing.assert_allclose(act.reference(torch.from_numpy(X)).numpy(), ours, rtol=1e-13,
-                               atol=1e-15)
+    np.testing.assert_allclose(
+        act.reference(torch.from_numpy(X)).numpy(), ours, rtol=1e-13, atol=1e-15
+    )
 
 
 @pytest.mark.parametrize("case", REFERENCES)

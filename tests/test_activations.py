@@ -9,16 +9,31 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from conftest import HARDSWISH_KINK_REASON, OLD_HARDSWISH_KINK
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import relu_course
-from conftest import HARDSWISH_KINK_REASON, OLD_HARDSWISH_KINK
 from relu_course import activations
 
-REQUIRED = ["identity", "sigmoid", "tanh", "softsign", "relu", "leaky_relu", "prelu", "elu",
-            "selu", "gelu", "silu", "softplus", "mish", "shifted_relu", "swish"]
+REQUIRED = [
+    "identity",
+    "sigmoid",
+    "tanh",
+    "softsign",
+    "relu",
+    "leaky_relu",
+    "prelu",
+    "elu",
+    "selu",
+    "gelu",
+    "silu",
+    "softplus",
+    "mish",
+    "shifted_relu",
+    "swish",
+]
 
 # Each activation with a parameter setting, and PyTorch's own function for it.
 CASES = {
@@ -68,8 +83,12 @@ def test_analytic_derivative_matches_autograd(case):
         pytest.skip(HARDSWISH_KINK_REASON)
     act, (_, ref) = make(case), CASES[case]
     # include the kinks: 0 and -shift
-    x = torch.cat([torch.linspace(-30, 30, 6001, dtype=torch.float64),
-                   torch.tensor([0.0, -0.5, 10.0 / 2.0], dtype=torch.float64)]).requires_grad_()
+    x = torch.cat(
+        [
+            torch.linspace(-30, 30, 6001, dtype=torch.float64),
+            torch.tensor([0.0, -0.5, 10.0 / 2.0], dtype=torch.float64),
+        ]
+    ).requires_grad_()
     (auto,) = torch.autograd.grad(ref(x).sum(), x)
     torch.testing.assert_close(act.grad(x.detach()), auto, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(act.grad(x.detach().numpy()), auto.numpy(), rtol=1e-10, atol=1e-12)
@@ -98,7 +117,9 @@ def test_torch_dtypes_kept_and_close(case, dtype):
     y = act(x.to(dtype))
     g = act.grad(x.to(dtype))
     assert y.dtype == dtype and g.dtype == dtype
-    tol = {torch.float16: 1e-2, torch.bfloat16: 5e-2, torch.float32: 1e-5, torch.float64: 1e-12}[dtype]
+    tol = {torch.float16: 1e-2, torch.bfloat16: 5e-2, torch.float32: 1e-5, torch.float64: 1e-12}[
+        dtype
+    ]
     torch.testing.assert_close(y.double(), ref(x), rtol=tol, atol=tol)
     xg = x.clone().requires_grad_()
     (auto,) = torch.autograd.grad(ref(xg).sum(), xg)
@@ -136,15 +157,33 @@ def test_extremes_no_warning_no_nan(case):
 
 @pytest.mark.parametrize("case", CASES)
 @settings(max_examples=60, deadline=None)
-@given(x=arrays(np.float32, st.integers(1, 50), elements=st.floats(width=32, allow_nan=False, allow_infinity=False)))
+@given(
+    x=arrays(
+        np.float32,
+        st.integers(1, 50),
+        elements=st.floats(width=32, allow_nan=False, allow_infinity=False),
+    )
+)
 def test_any_finite_float32_is_safe(case, x):
     act = make(case)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         y, g = act(x), act.grad(x)
     assert np.isfinite(g).all()
-    if case not in ("identity", "leaky_relu", "prelu", "shifted_relu", "relu", "selu",
-                    "elu", "gelu", "gelu_tanh", "silu", "softplus", "mish"):
+    if case not in (
+        "identity",
+        "leaky_relu",
+        "prelu",
+        "shifted_relu",
+        "relu",
+        "selu",
+        "elu",
+        "gelu",
+        "gelu_tanh",
+        "silu",
+        "softplus",
+        "mish",
+    ):
         assert np.isfinite(y).all()
     else:  # unbounded above: finite wherever the input times the largest slope is representable
         assert np.isfinite(y[np.abs(x) < 3e38 / 1.1]).all()
@@ -207,17 +246,20 @@ def test_unknown_name_lists_valid_names():
         activations.get("rleu")
 
 
-@pytest.mark.parametrize("name, params, word", [
-    ("leaky_relu", {"negative_slope": -0.1}, "negative_slope"),
-    ("elu", {"alpha": -1.0}, "alpha"),
-    ("softplus", {"beta": 0.0}, "beta"),
-    ("softplus", {"beta": -2.0}, "beta"),
-    ("softplus", {"threshold": float("inf")}, "threshold"),
-    ("gelu", {"approximate": "erf"}, "approximate"),
-    ("prelu", {"init": float("nan")}, "init"),
-    ("shifted_relu", {"shift": -1.0}, "shift"),
-    ("relu", {"alpha": 1.0}, "alpha"),
-])
+@pytest.mark.parametrize(
+    "name, params, word",
+    [
+        ("leaky_relu", {"negative_slope": -0.1}, "negative_slope"),
+        ("elu", {"alpha": -1.0}, "alpha"),
+        ("softplus", {"beta": 0.0}, "beta"),
+        ("softplus", {"beta": -2.0}, "beta"),
+        ("softplus", {"threshold": float("inf")}, "threshold"),
+        ("gelu", {"approximate": "erf"}, "approximate"),
+        ("prelu", {"init": float("nan")}, "init"),
+        ("shifted_relu", {"shift": -1.0}, "shift"),
+        ("relu", {"alpha": 1.0}, "alpha"),
+    ],
+)
 def test_bad_parameters_are_named(name, params, word):
     with pytest.raises(ValueError, match=word):
         activations.get(name, **params)
@@ -241,8 +283,21 @@ def test_positive_homogeneity(x, a):
     assert relu(a * x) == pytest.approx(a * relu(x), rel=1e-12, abs=1e-300)
 
 
-@pytest.mark.parametrize("name", ["relu", "leaky_relu", "elu", "selu", "sigmoid", "tanh",
-                                  "softsign", "softplus", "shifted_relu", "identity"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "relu",
+        "leaky_relu",
+        "elu",
+        "selu",
+        "sigmoid",
+        "tanh",
+        "softsign",
+        "softplus",
+        "shifted_relu",
+        "identity",
+    ],
+)
 @given(x=arrays(np.float64, 20, elements=st.floats(-50, 50, allow_nan=False)))
 def test_monotone_where_it_should_be(name, x):
     act = relu_course.get(name)

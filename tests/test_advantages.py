@@ -38,11 +38,13 @@ def test_tent_map_has_two_to_the_depth_regions(depth):
     model = tent_net(depth).double()
     # A hair inside [0, 1]: at x = 0 (and x = 1) every unit sits exactly on its kink.
     lo, hi = 1e-4, 1 - 1e-4
-    r = probe.linear_regions_along_line(model, torch.tensor([lo]), torch.tensor([hi]), points=20_000)
-    assert r.count == 2 ** depth
+    r = probe.linear_regions_along_line(
+        model, torch.tensor([lo]), torch.tensor([hi]), points=20_000
+    )
+    assert r.count == 2**depth
     # the kinks are the dyadic points k / 2^depth
     x = lo + r.boundaries * (hi - lo)
-    assert np.allclose(x, np.arange(1, 2 ** depth) / 2 ** depth, atol=1.0 / 20_000)
+    assert np.allclose(x, np.arange(1, 2**depth) / 2**depth, atol=1.0 / 20_000)
 
 
 def test_one_unit_regions_and_boundary_position():
@@ -50,7 +52,9 @@ def test_one_unit_regions_and_boundary_position():
     with torch.no_grad():
         model[0].weight.fill_(1.0)
         model[0].bias.fill_(-1.0)  # kink at x = 1
-    r = probe.linear_regions_along_line(model, torch.tensor([-4.0]), torch.tensor([6.0]), points=10_001)
+    r = probe.linear_regions_along_line(
+        model, torch.tensor([-4.0]), torch.tensor([6.0]), points=10_001
+    )
     assert r.count == 2 and r.points == 10_001
     assert r.boundaries[0] == pytest.approx(0.5, abs=1e-4)  # x = 1 is halfway from -4 to 6
 
@@ -92,7 +96,9 @@ def test_pattern_is_constant_inside_a_region_and_the_affine_map_is_exact():
 def test_activation_pattern_kinds():
     torch.manual_seed(0)
     x = torch.randn(5, 3)
-    m = nn.Sequential(nn.Linear(3, 4), nn.LeakyReLU(0.1), nn.Linear(4, 4), ShiftedReLU(1.0), nn.Linear(4, 1))
+    m = nn.Sequential(
+        nn.Linear(3, 4), nn.LeakyReLU(0.1), nn.Linear(4, 4), ShiftedReLU(1.0), nn.Linear(4, 1)
+    )
     p = probe.activation_pattern(m, x)
     assert p.shape == (5, 8) and p.dtype == torch.int64 and set(p.unique().tolist()) <= {0, 1}
     pre = probe.preactivations(m, x)
@@ -138,9 +144,12 @@ def test_steps_to_window():
 def test_steps_to_window_matches_running_mean(accs, window, target):
     h = History()
     h.step_acc = accs
-    means = [math.fsum(accs[max(0, i + 1 - window):i + 1]) / min(i + 1, window) for i in range(len(accs))]
+    means = [
+        math.fsum(accs[max(0, i + 1 - window) : i + 1]) / min(i + 1, window)
+        for i in range(len(accs))
+    ]
     got = h.steps_to(target, window=window)
     if got is None:
         assert all(m < target for m in means)
     else:
-        assert means[got - 1] >= target and all(m < target for m in means[:got - 1])
+        assert means[got - 1] >= target and all(m < target for m in means[: got - 1])

@@ -36,10 +36,17 @@ def test_out_and_inplace_match_out_of_place(name):
     assert _equal(z, expected)
 
 
-@pytest.mark.parametrize("name,params", [("leaky_relu", {"negative_slope": 0.2}), ("elu", {"alpha": 0.5}),
-                                         ("softplus", {"beta": 2.0, "threshold": 5.0}),
-                                         ("gelu", {"approximate": "tanh"}), ("shifted_relu", {"shift": 0.5}),
-                                         ("prelu", {"init": 0.1})])
+@pytest.mark.parametrize(
+    "name,params",
+    [
+        ("leaky_relu", {"negative_slope": 0.2}),
+        ("elu", {"alpha": 0.5}),
+        ("softplus", {"beta": 2.0, "threshold": 5.0}),
+        ("gelu", {"approximate": "tanh"}),
+        ("shifted_relu", {"shift": 0.5}),
+        ("prelu", {"init": 0.1}),
+    ],
+)
 def test_out_and_inplace_respect_parameters(name, params):
     act = activations.get(name, **params)
     x = torch.randn(100, generator=torch.Generator().manual_seed(1)) * 4
@@ -107,7 +114,9 @@ def test_bench_shapes_and_fields():
         at = [r for r in rows if r.size == size]
         keys = {(r.name, r.mode) for r in at}
         # baselines, every activation in every mode PyTorch offers; gelu has no in-place kernel
-        expected = {("copy", "copy"), ("clone", "clone")} | {(n, m) for n in names for m in bench.MODES}
+        expected = {("copy", "copy"), ("clone", "clone")} | {
+            (n, m) for n in names for m in bench.MODES
+        }
         expected -= {("gelu", "inplace")}
         assert keys == expected
         assert len(at) == len(expected)
@@ -121,8 +130,15 @@ def test_bench_shapes_and_fields():
 
 
 def test_bench_sane_ratios_on_a_tiny_size():
-    rows = bench.bench(["relu", "softplus"], sizes=[1000], modes=["forward", "out", "backward"],
-                       device="cpu", repeat=3, warmup=1, min_time=2e-4)
+    rows = bench.bench(
+        ["relu", "softplus"],
+        sizes=[1000],
+        modes=["forward", "out", "backward"],
+        device="cpu",
+        repeat=3,
+        warmup=1,
+        min_time=2e-4,
+    )
     for r in rows:
         # nothing is a thousand times faster or slower than a copy of the same small tensor
         assert 1e-3 < r.vs_copy < 1e3
@@ -133,25 +149,41 @@ def test_bench_sane_ratios_on_a_tiny_size():
 
 def test_bench_package_impl_and_threads_restored():
     before = torch.get_num_threads()
-    rows = bench.bench(["relu"], sizes=[64], modes=["forward", "out", "inplace"], impls=["torch", "package"],
-                       device="cpu", threads=1, **TINY)
+    rows = bench.bench(
+        ["relu"],
+        sizes=[64],
+        modes=["forward", "out", "inplace"],
+        impls=["torch", "package"],
+        device="cpu",
+        threads=1,
+        **TINY,
+    )
     assert torch.get_num_threads() == before
     assert {r.impl for r in rows if r.name == "relu"} == {"torch", "package"}
     assert all(r.threads == 1 for r in rows)
 
 
 def test_bench_float64_bytes():
-    rows = bench.bench(["sigmoid"], sizes=[100], modes=["out"], device="cpu", dtype="float64", **TINY)
+    rows = bench.bench(
+        ["sigmoid"], sizes=[100], modes=["out"], device="cpu", dtype="float64", **TINY
+    )
     r = bench.find(rows, name="sigmoid", mode="out")
     assert r.dtype == "float64"
     assert r.bytes_per_s == pytest.approx(2 * 100 * 8 / r.seconds)
 
 
-@pytest.mark.parametrize("kwargs,match", [
-    (dict(sizes=[0]), "sizes"), (dict(sizes=[]), "sizes"), (dict(modes=["sideways"]), "mode"),
-    (dict(impls=["numpy"]), "impl"), (dict(names=["nope"]), "unknown activation"),
-    (dict(dtype="int32"), "dtype"), (dict(threads=0), "threads"),
-])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        (dict(sizes=[0]), "sizes"),
+        (dict(sizes=[]), "sizes"),
+        (dict(modes=["sideways"]), "mode"),
+        (dict(impls=["numpy"]), "impl"),
+        (dict(names=["nope"]), "unknown activation"),
+        (dict(dtype="int32"), "dtype"),
+        (dict(threads=0), "threads"),
+    ],
+)
 def test_bench_bad_arguments(kwargs, match):
     args = dict(names=["relu"], sizes=[10], device="cpu", **TINY)
     args.update(kwargs)
@@ -187,8 +219,15 @@ def test_time_calls_interleaves_and_uses_setup():
     def setup():
         state["setups"] += 1
 
-    out = bench.time_calls({"a": lambda: calls.append("a"), "b": lambda: calls.append("b")}, "cpu",
-                           repeat=3, warmup=1, min_time=1e-6, max_calls=1, setup={"a": setup})
+    out = bench.time_calls(
+        {"a": lambda: calls.append("a"), "b": lambda: calls.append("b")},
+        "cpu",
+        repeat=3,
+        warmup=1,
+        min_time=1e-6,
+        max_calls=1,
+        setup={"a": setup},
+    )
     assert set(out) == {"a", "b"} and all(len(v) == 3 for v in out.values())
     assert all(v > 0 for vs in out.values() for v in vs)
     # Per label: 1 warm-up call, then a calibration batch (the Timer's 2 warm-up calls + 1);
@@ -229,11 +268,39 @@ def test_log_sizes():
 
 
 def test_cli_prints_a_table(capsys):
-    assert bench.main(["--names", "relu", "--sizes", "1e2", "3e2", "--modes", "out", "inplace",
-                       "--impl", "torch", "package", "--repeat", "2", "--min-time", "1e-4",
-                       "--device", "cpu", "--threads", "1"]) == 0
+    assert (
+        bench.main(
+            [
+                "--names",
+                "relu",
+                "--sizes",
+                "1e2",
+                "3e2",
+                "--modes",
+                "out",
+                "inplace",
+                "--impl",
+                "torch",
+                "package",
+                "--repeat",
+                "2",
+                "--min-time",
+                "1e-4",
+                "--device",
+                "cpu",
+                "--threads",
+                "1",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
-    assert "copy" in out and "relu" in out and "package adds" in out and "of the copy's bandwidth" in out
+    assert (
+        "copy" in out
+        and "relu" in out
+        and "package adds" in out
+        and "of the copy's bandwidth" in out
+    )
     with pytest.raises(SystemExit):
         bench.main(["--sizes", "0.5"])
     with pytest.raises(SystemExit):

@@ -16,15 +16,22 @@ import threading
 from pathlib import Path
 
 import pytest
-
 from course import HTML, ROOT, notebooks, repository_slug, toc_files
 
 pytestmark = pytest.mark.browser
 
 CHROMIUM = os.environ.get("RELU_COURSE_CHROMIUM", "/usr/bin/chromium")
 SHOTS = ROOT / "_build" / "screenshots"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--disable-default-apps"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+]
 PAGES = [f"{entry}.html" for entry in toc_files()] + ["search.html", "genindex.html"]
 CHAPTERS = [f"book/{nb.stem}.html" for nb in notebooks()]
 
@@ -33,6 +40,7 @@ CHAPTERS = [f"book/{nb.stem}.html" for nb in notebooks()]
 def server():
     if not (HTML / "index.html").exists():
         pytest.fail("no built site in _build/html: run `make book` first")
+
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args):
             pass
@@ -61,7 +69,9 @@ def browser():
 def open_page(browser, url, mode="light", viewport=(1280, 900)):
     """Open ``url`` in a fresh context; block every request that leaves localhost."""
     context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
-    context.add_init_script(f"localStorage.setItem('mode', '{mode}'); localStorage.setItem('theme', '{mode}');")
+    context.add_init_script(
+        f"localStorage.setItem('mode', '{mode}'); localStorage.setItem('theme', '{mode}');"
+    )
     offsite = []
 
     def route(r):
@@ -80,7 +90,8 @@ def open_page(browser, url, mode="light", viewport=(1280, 900)):
         for (const img of document.images) img.loading = 'eager';
         await Promise.all(Array.from(document.images).map(i => i.complete ? 0 :
             new Promise(r => { i.onload = i.onerror = r; })));
-        if (window.MathJax && MathJax.startup && MathJax.startup.promise) await MathJax.startup.promise;
+        if (window.MathJax && MathJax.startup && MathJax.startup.promise)
+            await MathJax.startup.promise;
     }""")
     return context, page, errors, offsite
 
@@ -95,14 +106,20 @@ def test_page_loads_cleanly_with_math_and_images(browser, server, path):
     try:
         assert errors == [], f"{path}: console errors {errors}"
         assert offsite == [], f"{path}: requests to other hosts {offsite}"
-        broken = page.evaluate("Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)")
+        broken = page.evaluate(
+            "Array.from(document.images)"
+            ".filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)"
+        )
         assert broken == [], f"{path}: images that did not load: {broken}"
-        untypeset = page.evaluate("document.querySelectorAll('.math:not(:has(mjx-container))').length")
+        untypeset = page.evaluate(
+            "document.querySelectorAll('.math:not(:has(mjx-container))').length"
+        )
         assert untypeset == 0, f"{path}: {untypeset} math elements not typeset"
         prose = page.evaluate("""() => {
             const main = document.querySelector('article') || document.body;
             const copy = main.cloneNode(true);
-            copy.querySelectorAll('pre, code, .highlight, script, mjx-container, .cell_output').forEach(e => e.remove());
+            copy.querySelectorAll('pre, code, .highlight, script, mjx-container, .cell_output')
+                .forEach(e => e.remove());
             return copy.innerText;
         }""")
         raw = re.findall(r"\$[^$\s][^$\n]{0,80}\$", prose)
@@ -119,17 +136,23 @@ def test_chapter_math_rendered_and_colab_link(browser, server, path):
         assert page.evaluate("document.querySelectorAll('mjx-container').length") > 0
         stem = Path(path).stem
         expected = f"https://colab.research.google.com/github/{repository_slug()}/blob/main/book/{stem}.ipynb"
-        hrefs = page.evaluate("Array.from(document.querySelectorAll('a')).map(a => a.href)"
-                              ".filter(h => h.includes('colab.research.google.com/github'))")
+        hrefs = page.evaluate(
+            "Array.from(document.querySelectorAll('a')).map(a => a.href)"
+            ".filter(h => h.includes('colab.research.google.com/github'))"
+        )
         assert hrefs and set(hrefs) == {expected}, hrefs
-        download = page.evaluate("Array.from(document.querySelectorAll('a.btn-download-source-button'))"
-                                 ".filter(a => a.getAttribute('href').endsWith('.ipynb'))"
-                                 ".map(a => [a.getAttribute('href'), a.getAttribute('download')])")
+        download = page.evaluate(
+            "Array.from(document.querySelectorAll('a.btn-download-source-button'))"
+            ".filter(a => a.getAttribute('href').endsWith('.ipynb'))"
+            ".map(a => [a.getAttribute('href'), a.getAttribute('download')])"
+        )
         assert download, f"{path}: no download link to the notebook"
-        (href, name), = download
+        ((href, name),) = download
         assert name == f"{stem}.ipynb", f"{path}: the notebook link does not download ({name!r})"
         nb = page.evaluate("async h => (await fetch(h)).json()", href)
-        outputs = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
+        outputs = [
+            o for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])
+        ]
         assert outputs, f"{path}: the downloadable notebook is not the executed one"
     finally:
         context.close()
@@ -139,7 +162,10 @@ def test_search_finds_he_initialization(browser, server):
     context, page, errors, _ = open_page(browser, f"{server}/search.html?q=He+initialization")
     try:
         page.wait_for_selector("#search-results ul.search li", timeout=20000)
-        results = page.evaluate("Array.from(document.querySelectorAll('#search-results ul.search li a')).map(a => a.getAttribute('href'))")
+        results = page.evaluate(
+            "Array.from(document.querySelectorAll('#search-results ul.search li a'))"
+            ".map(a => a.getAttribute('href'))"
+        )
         assert any("05_tips" in r or "init" in r for r in results), results
         assert errors == []
         page.screenshot(path=str(shot_name("search", "-he-initialization")), full_page=True)
@@ -153,7 +179,9 @@ def test_phone_width_keeps_text_readable(browser, server, path):
     try:
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 1, f"{path}: page is {overflow}px wider than a phone screen"
-        size = page.evaluate("parseFloat(getComputedStyle(document.querySelector('article p')).fontSize)")
+        size = page.evaluate(
+            "parseFloat(getComputedStyle(document.querySelector('article p')).fontSize)"
+        )
         assert size >= 14, f"{path}: body text is {size}px on a phone"
         width = page.evaluate("document.querySelector('article p').getBoundingClientRect().width")
         assert width >= 300, f"{path}: text column only {width}px wide on a phone"
@@ -167,7 +195,8 @@ def test_figures_stay_legible_in_dark_mode(browser, server, path):
     context, page, errors, _ = open_page(browser, f"{server}/{path}", mode="dark")
     try:
         assert page.evaluate("document.documentElement.dataset.theme") == "dark"
-        corners = page.evaluate("""() => Array.from(document.querySelectorAll('.cell_output img')).map(img => {
+        corners = page.evaluate("""() => Array.from(document.querySelectorAll('.cell_output img'))
+          .map(img => {
             const c = document.createElement('canvas');
             c.width = img.naturalWidth; c.height = img.naturalHeight;
             const ctx = c.getContext('2d'); ctx.drawImage(img, 0, 0);
@@ -176,7 +205,9 @@ def test_figures_stay_legible_in_dark_mode(browser, server, path):
         })""")
         assert corners, f"{path}: no figures"
         for fig in corners:
-            assert fig["rgba"] == [255, 255, 255, 255], f"{path}: figure background is not opaque white: {fig}"
+            assert fig["rgba"] == [255, 255, 255, 255], (
+                f"{path}: figure background is not opaque white: {fig}"
+            )
             assert "invert" not in fig["filter"], f"{path}: dark mode inverts figures"
         page.screenshot(path=str(shot_name(path, "-dark")), full_page=True)
     finally:
@@ -216,7 +247,9 @@ def test_code_blocks_do_not_scroll_sideways(browser, server, path):
         context.close()
 
 
-SOLUTION_CHAPTERS = [p for p in CHAPTERS if '"hide-cell"' in (ROOT / p.replace(".html", ".ipynb")).read_text()]
+SOLUTION_CHAPTERS = [
+    p for p in CHAPTERS if '"hide-cell"' in (ROOT / p.replace(".html", ".ipynb")).read_text()
+]
 
 
 @pytest.mark.parametrize("path", SOLUTION_CHAPTERS)
@@ -225,14 +258,18 @@ def test_solutions_are_collapsed_until_clicked(browser, server, path):
     try:
         count = page.evaluate("document.querySelectorAll('.tag_hide-cell details').length")
         assert count > 0, f"{path}: no collapsed solutions"
-        state = page.evaluate("""() => Array.from(document.querySelectorAll('.tag_hide-cell details')).map(d => ({
+        state = page.evaluate("""() => Array.from(
+            document.querySelectorAll('.tag_hide-cell details')).map(d => ({
             open: d.open,
             label: d.querySelector('summary').innerText.trim(),
-            shown: Array.from(d.querySelectorAll('.cell_input, .cell_output')).some(e => e.checkVisibility()),
+            shown: Array.from(d.querySelectorAll('.cell_input, .cell_output'))
+                .some(e => e.checkVisibility()),
         }))""")
         for i, s in enumerate(state):
             assert not s["open"] and not s["shown"], f"{path}: solution {i + 1} is open on load"
-            assert s["label"] == "Show solution", f"{path}: solution {i + 1} toggle reads {s['label']!r}"
+            assert s["label"] == "Show solution", (
+                f"{path}: solution {i + 1} toggle reads {s['label']!r}"
+            )
         first = page.locator(".tag_hide-cell details").first
         first.scroll_into_view_if_needed()
         if path == SOLUTION_CHAPTERS[0]:

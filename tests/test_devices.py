@@ -8,12 +8,25 @@ import numpy as np
 import pytest
 import torch
 from conftest import DEVICES
-from torch import nn
 
 from relu_course import activations, bench, data, device, nets, probe, theory, train
 
-ACTS = ["relu", "leaky_relu", "sigmoid", "tanh", "elu", "selu", "gelu", "silu", "softplus",
-        "mish", "shifted_relu", "softsign", "prelu", "identity"]
+ACTS = [
+    "relu",
+    "leaky_relu",
+    "sigmoid",
+    "tanh",
+    "elu",
+    "selu",
+    "gelu",
+    "silu",
+    "softplus",
+    "mish",
+    "shifted_relu",
+    "softsign",
+    "prelu",
+    "identity",
+]
 
 
 @pytest.fixture(params=DEVICES)
@@ -39,8 +52,9 @@ def test_kernels_out_and_inplace_on_device(dev, name):
     np.testing.assert_allclose(z.cpu().numpy(), expected, rtol=1e-5, atol=1e-6)
     g = act.grad(x)
     assert g.device.type == dev.type
-    np.testing.assert_allclose(g.cpu().numpy(), act.grad(x_cpu.double().numpy()),
-                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        g.cpu().numpy(), act.grad(x_cpu.double().numpy()), rtol=1e-5, atol=1e-6
+    )
 
 
 def test_get_device_choice_and_override(dev, monkeypatch):
@@ -84,8 +98,9 @@ def test_probes_on_device(dev):
     A, b = probe.local_affine_map(model, x[0])
     assert A.shape == (2, 3) and b.shape == (2,)
     assert probe.activation_pattern(model, x).shape == (16, 16)
-    regions = probe.linear_regions_along_line(model, torch.full((3,), -2.0), torch.full((3,), 2.0),
-                                              points=512, batch_size=100)
+    regions = probe.linear_regions_along_line(
+        model, torch.full((3,), -2.0), torch.full((3,), 2.0), points=512, batch_size=100
+    )
     assert regions.count >= 1
 
 
@@ -106,20 +121,36 @@ def test_init_same_values_on_every_device(dev):
 
 
 def test_bench_on_device(dev):
-    rows = bench.bench(["relu"], sizes=[1000], modes=["forward", "out", "inplace", "backward"],
-                       device=dev, repeat=1, warmup=1, min_time=1e-4, threads=1)
+    rows = bench.bench(
+        ["relu"],
+        sizes=[1000],
+        modes=["forward", "out", "inplace", "backward"],
+        device=dev,
+        repeat=1,
+        warmup=1,
+        min_time=1e-4,
+        threads=1,
+    )
     assert {r.device for r in rows} == {str(dev)}
     assert {r.mode for r in rows} == {"copy", "clone", "forward", "out", "inplace", "backward"}
     assert all(r.seconds > 0 for r in rows)
-    t = bench.seconds_per_call(lambda: torch.relu(torch.zeros(10, device=dev)), device=dev,
-                               repeat=1, min_time=1e-4)
+    t = bench.seconds_per_call(
+        lambda: torch.relu(torch.zeros(10, device=dev)), device=dev, repeat=1, min_time=1e-4
+    )
     assert t > 0
 
 
 def test_bench_leaves_the_process_thread_count_alone():
     before = torch.get_num_threads()
     seen = []
-    bench.time_calls({"a": lambda: seen.append(torch.get_num_threads())}, "cpu", repeat=1,
-                     warmup=0, min_time=1e-6, max_calls=1, threads=max(1, before % 3 + 1))
+    bench.time_calls(
+        {"a": lambda: seen.append(torch.get_num_threads())},
+        "cpu",
+        repeat=1,
+        warmup=0,
+        min_time=1e-6,
+        max_calls=1,
+        threads=max(1, before % 3 + 1),
+    )
     assert torch.get_num_threads() == before
     assert seen[-1] == max(1, before % 3 + 1)  # the timed batch ran with the asked count

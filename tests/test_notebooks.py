@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from course import BOOK, ROOT, load, notebooks, repository_slug, repository_url, source, toc_files
 
 NOTEBOOKS = notebooks()
@@ -25,8 +24,9 @@ def test_there_are_notebooks_and_all_are_in_the_toc():
 def test_colab_badge_points_at_this_notebook(path):
     first = load(path)["cells"][0]
     assert first["cell_type"] == "markdown" and source(first).startswith("# ")
-    expected = (f"https://colab.research.google.com/github/{repository_slug()}/blob/"
-                f"main/book/{path.name}")
+    expected = (
+        f"https://colab.research.google.com/github/{repository_slug()}/blob/main/book/{path.name}"
+    )
     assert expected in source(first), f"badge of {path.name} must link to {expected}"
     assert "colab-badge.svg" in source(first)
     assert "What you will learn" in source(first) or path.stem.startswith("07")
@@ -38,7 +38,9 @@ def test_install_cell_uses_configured_repository(path):
     install = source(code[0])
     assert "import relu_course" in install and "except ImportError" in install
     urls = re.findall(r"git\+(\S+?)[\"']", install)
-    assert urls == [repository_url()], f"install cell installs {urls}, config says {repository_url()}"
+    assert urls == [repository_url()], (
+        f"install cell installs {urls}, config says {repository_url()}"
+    )
     setup = source(code[1])
     assert "seed(" in setup and "get_device()" in setup
 
@@ -53,7 +55,9 @@ def test_executed_in_order_without_errors(path):
         for out in cell.get("outputs", []):
             assert out["output_type"] != "error", f"{path.name} has a stored error"
             text = "".join(out.get("text", ""))
-            assert "Traceback" not in text and "it/s]" not in text, f"{path.name}: traceback or progress bar in output"
+            assert "Traceback" not in text and "it/s]" not in text, (
+                f"{path.name}: traceback or progress bar in output"
+            )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
@@ -65,8 +69,14 @@ def test_claims_table_and_exercises(path):
     if path.stem.startswith("07"):
         return
     assert "## Exercises" in md
-    solutions = [c for c in cells if c["cell_type"] == "code" and "hide-input" in c.get("metadata", {}).get("tags", [])]
-    assert len(solutions) >= 3, f"{path.name} needs at least three exercise solutions tagged hide-input"
+    solutions = [
+        c
+        for c in cells
+        if c["cell_type"] == "code" and "hide-input" in c.get("metadata", {}).get("tags", [])
+    ]
+    assert len(solutions) >= 3, (
+        f"{path.name} needs at least three exercise solutions tagged hide-input"
+    )
     for cell in solutions:
         assert "assert" in source(cell), f"a solution of {path.name} asserts nothing"
 
@@ -78,9 +88,26 @@ def test_config_has_one_repository_url():
 
 def test_references_cover_claims_papers():
     bib = (BOOK / "references.bib").read_text()
-    for key in ["glorot2010understanding", "glorot2011deep", "nair2010rectified", "jarrett2009best",
-                "krizhevsky2012imagenet", "maas2013rectifier", "goodfellow2013maxout", "he2015delving",
-                "le2015simple", "clevert2015fast", "klambauer2017self", "hendrycks2016gelu",
-                "ramachandran2017searching", "misra2019mish", "lu2019dying", "hanin2019complexity",
-                "goodfellow2016deep", "fukushima1969visual", "hahnloser2000digital", "leshno1993multilayer"]:
+    for key in [
+        "glorot2010understanding",
+        "glorot2011deep",
+        "nair2010rectified",
+        "jarrett2009best",
+        "krizhevsky2012imagenet",
+        "maas2013rectifier",
+        "goodfellow2013maxout",
+        "he2015delving",
+        "le2015simple",
+        "clevert2015fast",
+        "klambauer2017self",
+        "hendrycks2016gelu",
+        "ramachandran2017searching",
+        "misra2019mish",
+        "lu2019dying",
+        "hanin2019complexity",
+        "goodfellow2016deep",
+        "fukushima1969visual",
+        "hahnloser2000digital",
+        "leshno1993multilayer",
+    ]:
         assert f"{{{key}," in bib, key

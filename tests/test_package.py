@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 import torch
@@ -89,7 +87,7 @@ def test_init_variance(scheme):
     init.init_weights_(w, scheme)
     expected = init.variance(scheme, 500, 400)
     assert w.var().item() == pytest.approx(expected, rel=0.02)
-    assert abs(w.mean().item()) < 0.01 * expected ** 0.5 * 10
+    assert abs(w.mean().item()) < 0.01 * expected**0.5 * 10
 
 
 def test_variance_formulas_and_errors():
@@ -110,10 +108,17 @@ def test_initialize_sets_bias():
 # ---- nets --------------------------------------------------------------------
 def test_mlp_structure_and_activation_kinds():
     model = nets.mlp(64, [32, 16], 10, activation="leaky_relu", negative_slope=0.2)
-    assert [type(m).__name__ for m in model] == ["Linear", "LeakyReLU", "Linear", "LeakyReLU", "Linear"]
+    assert [type(m).__name__ for m in model] == [
+        "Linear",
+        "LeakyReLU",
+        "Linear",
+        "LeakyReLU",
+        "Linear",
+    ]
     assert model[1].negative_slope == 0.2
     assert model(torch.zeros(3, 64)).shape == (3, 10)
     from relu_course import activations
+
     nets.mlp(2, [3], 1, activation=activations.get("elu"))
     nets.mlp(2, [3], 1, activation=nn.Tanh)
     with pytest.raises(ValueError):
@@ -146,7 +151,9 @@ def _small_fit(seed=0, **kw):
     device.seed(seed)
     model = nets.mlp(64, [16], 10)
     d = data.digits()
-    return model, train.fit(model, d, epochs=2, lr=0.1, momentum=0.9, seed=seed, progress=False, **kw)
+    return model, train.fit(
+        model, d, epochs=2, lr=0.1, momentum=0.9, seed=seed, progress=False, **kw
+    )
 
 
 def test_fit_records_and_learns():

@@ -1,4 +1,5 @@
-"""Publishing: the workflows (checked by actionlint), licences, citation, the site's URL and footer.
+"""Publishing: the workflows (checked by actionlint), licences, citation, the site's URL
+and footer.
 
 The tests marked ``site`` read the built website (run `make book` first), as test_site.py does;
 the others run in `make unit`.
@@ -15,10 +16,9 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+import run_latest
 import yaml
 from bs4 import BeautifulSoup
-
-import run_latest
 from course import HTML, ROOT, config, repository_slug, repository_url
 
 WORKFLOWS = ROOT / ".github" / "workflows"
@@ -27,7 +27,8 @@ WORKFLOWS = ROOT / ".github" / "workflows"
 # is downloaded at test time.
 CFF_SCHEMA = Path(__file__).with_name("cff-1.2.0.schema.json")
 OFFICIAL_ACTION = re.compile(
-    r"actions/(checkout|setup-python|configure-pages|upload-pages-artifact|deploy-pages)@v\d+")
+    r"actions/(checkout|setup-python|configure-pages|upload-pages-artifact|deploy-pages)@v\d+"
+)
 MIT_URL = "https://opensource.org/license/mit"
 CC_BY_URL = "https://creativecommons.org/licenses/by/4.0/"
 
@@ -38,7 +39,11 @@ def workflow(name: str) -> dict:
 
 def triggers(wf: dict) -> dict:
     on = wf.get("on", wf.get(True))  # YAML 1.1 reads the key `on` as true
-    return on if isinstance(on, dict) else {key: None for key in ([on] if isinstance(on, str) else on)}
+    return (
+        on
+        if isinstance(on, dict)
+        else {key: None for key in ([on] if isinstance(on, str) else on)}
+    )
 
 
 def steps(wf: dict) -> list[dict]:
@@ -65,8 +70,12 @@ def test_workflows_pass_actionlint():
     files = sorted(WORKFLOWS.glob("*.yml"))
     assert {f.stem for f in files} >= {"test", "pages", "latest"}, files
     # External linters off, so the verdict does not depend on what else is on PATH.
-    done = subprocess.run([actionlint(), "-no-color", "-shellcheck=", "-pyflakes=", *map(str, files)],
-                          capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run(
+        [actionlint(), "-no-color", "-shellcheck=", "-pyflakes=", *map(str, files)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -96,8 +105,11 @@ def test_pages_workflow_builds_the_book_and_deploys_it():
     uses = {step["uses"].split("@")[0]: step for step in steps(wf) if "uses" in step}
     assert uses["actions/upload-pages-artifact"]["with"]["path"] == "_build/html"
     assert "actions/deploy-pages" in uses
-    deploy = next(job for job in wf["jobs"].values()
-                  if any(s.get("uses", "").startswith("actions/deploy-pages") for s in job["steps"]))
+    deploy = next(
+        job
+        for job in wf["jobs"].values()
+        if any(s.get("uses", "").startswith("actions/deploy-pages") for s in job["steps"])
+    )
     assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
     assert deploy["environment"]["name"] == "github-pages"
 
@@ -112,8 +124,10 @@ def test_latest_workflow_is_weekly_and_on_demand_and_runs_make_latest():
 
 
 def test_torch_spec_picks_the_newest_cpu_build(monkeypatch):
-    listing = ("torch (2.15.0)\nAvailable versions: 2.15.0, 2.14.1, 2.13.0+cpu, 2.13.0, "
-               "2.12.1+cpu, 2.9.0+cpu\n")
+    listing = (
+        "torch (2.15.0)\nAvailable versions: 2.15.0, 2.14.1, 2.13.0+cpu, 2.13.0, "
+        "2.12.1+cpu, 2.9.0+cpu\n"
+    )
 
     def fake_run(cmd, **kwargs):
         assert cmd[-2:] == ["--index-url", "https://example.org/cpu"]
@@ -138,7 +152,9 @@ def test_citation_cff_is_valid_and_matches_the_config():
     schema = json.loads(CFF_SCHEMA.read_text())
     assert schema["$id"] == "https://citation-file-format.github.io/1.2.0/schema.json"
     cff = yaml.safe_load((ROOT / "CITATION.cff").read_text())
-    validator = jsonschema.Draft7Validator(schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
+    validator = jsonschema.Draft7Validator(
+        schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER
+    )
     errors = [f"{'/'.join(map(str, e.path))}: {e.message}" for e in validator.iter_errors(cff)]
     assert not errors, errors
     assert cff["cff-version"] == "1.2.0"
@@ -174,6 +190,7 @@ def test_readme_says_how_and_where_the_site_is_published():
 
 # The built website (as test_site.py: `make book` first).
 
+
 def soup(path: Path) -> BeautifulSoup:
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
 
@@ -184,7 +201,11 @@ def pages() -> dict[Path, BeautifulSoup]:
         pytest.fail("no built site in _build/html: run `make book` first")
     # Every page of the book, parsed once; not the generated module sources (_modules/) nor
     # the root index.html, a bare redirect to the intro.
-    parsed = {p: soup(p) for p in sorted(HTML.rglob("*.html")) if not p.relative_to(HTML).parts[0].startswith("_")}
+    parsed = {
+        p: soup(p)
+        for p in sorted(HTML.rglob("*.html"))
+        if not p.relative_to(HTML).parts[0].startswith("_")
+    }
     return {p: s for p, s in parsed.items() if not s.find("meta", attrs={"http-equiv": "Refresh"})}
 
 
@@ -205,4 +226,6 @@ def test_pages_name_their_published_address(pages):
     for page, html in pages.items():
         canonical = html.find("link", rel="canonical")
         assert canonical is not None, page.name
-        assert canonical["href"] == baseurl() + page.relative_to(HTML).as_posix(), canonical["href"]
+        assert canonical["href"] == baseurl() + page.relative_to(HTML).as_posix(), canonical[
+            "href"
+        ]

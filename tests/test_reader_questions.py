@@ -67,7 +67,16 @@ def test_autoencoder_trains_with_fit_on_input_targets():
     # the activity penalty reaches the code and makes it sparser
     torch.manual_seed(0)
     sparse = autoencoder(64, 16)
-    fit(sparse, data, epochs=5, lr=1e-2, optimizer="adam", batch_size=128, loss="mse", l1_activity=1e-2)
+    fit(
+        sparse,
+        data,
+        epochs=5,
+        lr=1e-2,
+        optimizer="adam",
+        batch_size=128,
+        loss="mse",
+        l1_activity=1e-2,
+    )
     zeros = lambda m: (activations(m, d.x_test)["encoder.1"] == 0).float().mean().item()  # noqa: E731
     assert zeros(sparse) > zeros(ae)
 
@@ -75,8 +84,9 @@ def test_autoencoder_trains_with_fit_on_input_targets():
 # --------------------------------------------------------------------------
 # relu_interpolant
 # --------------------------------------------------------------------------
-knot_sets = st.lists(st.floats(-100, 100, allow_nan=False), min_size=2, max_size=20, unique=True).filter(
-    lambda xs: np.min(np.diff(np.sort(xs))) > 1e-2)
+knot_sets = st.lists(
+    st.floats(-100, 100, allow_nan=False), min_size=2, max_size=20, unique=True
+).filter(lambda xs: np.min(np.diff(np.sort(xs))) > 1e-2)
 
 
 @settings(max_examples=50, deadline=None)
@@ -87,9 +97,13 @@ def test_interpolant_hits_knots_and_is_linear_between(knots, data):
     net = relu_interpolant(x, v)
     assert net[0].out_features == len(x) - 1
     with torch.no_grad():
-        at_knots = net(torch.tensor(x, dtype=torch.float32).reshape(-1, 1)).flatten().double().numpy()
+        at_knots = (
+            net(torch.tensor(x, dtype=torch.float32).reshape(-1, 1)).flatten().double().numpy()
+        )
         mids = (x[1:] + x[:-1]) / 2
-        at_mids = net(torch.tensor(mids, dtype=torch.float32).reshape(-1, 1)).flatten().double().numpy()
+        at_mids = (
+            net(torch.tensor(mids, dtype=torch.float32).reshape(-1, 1)).flatten().double().numpy()
+        )
     scale = 1e-3 * (1 + np.abs(v).max()) * (1 + np.abs(x).max())
     np.testing.assert_allclose(at_knots, v, atol=scale)
     np.testing.assert_allclose(at_mids, np.interp(mids, x, v), atol=scale)
@@ -112,14 +126,17 @@ def test_interpolant_matches_numpy_interp_on_a_curve():
     assert np.max(np.abs(out - np.interp(grid, x, np.sin(x)))) < 1e-5
 
 
-@pytest.mark.parametrize("knots, values", [
-    ([0.0], [1.0]),  # too few
-    ([0.0, 1.0], [1.0]),  # lengths differ
-    ([1.0, 0.0], [0.0, 1.0]),  # not increasing
-    ([0.0, 0.0], [0.0, 1.0]),  # repeated
-    ([0.0, float("nan")], [0.0, 1.0]),  # not finite
-    ([[0.0, 1.0]], [[0.0, 1.0]]),  # not 1-D
-])
+@pytest.mark.parametrize(
+    "knots, values",
+    [
+        ([0.0], [1.0]),  # too few
+        ([0.0, 1.0], [1.0]),  # lengths differ
+        ([1.0, 0.0], [0.0, 1.0]),  # not increasing
+        ([0.0, 0.0], [0.0, 1.0]),  # repeated
+        ([0.0, float("nan")], [0.0, 1.0]),  # not finite
+        ([[0.0, 1.0]], [[0.0, 1.0]]),  # not 1-D
+    ],
+)
 def test_interpolant_rejects_bad_input(knots, values):
     with pytest.raises(ValueError):
         relu_interpolant(knots, values)

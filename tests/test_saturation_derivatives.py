@@ -18,11 +18,13 @@ def _tiny_split(n: int = 64, seed: int = 0) -> data.Split:
     g = torch.Generator().manual_seed(seed)
     x = torch.randn(n, 4, generator=g)
     y = (x[:, 0] > 0).long()
-    return data.Split(x[: n // 2], y[: n // 2], x[n // 2:], y[n // 2:])
+    return data.Split(x[: n // 2], y[: n // 2], x[n // 2 :], y[n // 2 :])
 
 
 # -- local_derivatives ------------------------------------------------------
-@pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "silu", "softplus"])
+@pytest.mark.parametrize(
+    "name", ["sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "silu", "softplus"]
+)
 def test_local_derivatives_match_registry(name):
     torch.manual_seed(0)
     model = nets.mlp(5, [7, 6], 3, activation=name, init="xavier_normal").double()

@@ -200,7 +200,9 @@ def test_select_lr_scores_divergence_as_worst_and_sees_no_test_data():
 
 def test_select_lr_for_losses():
     sel = stats.select_lr(
-        lambda s, lr: (lr - 0.3) ** 2, data.moons(100), [0.1, 0.3, 1.0],
+        lambda s, lr: (lr - 0.3) ** 2,
+        data.moons(100),
+        [0.1, 0.3, 1.0],
         higher_is_better=False,
     )
     assert sel.best == 0.3
@@ -210,9 +212,7 @@ def test_select_lr_for_losses():
 
 
 def test_four_verdicts():
-    assert VERDICTS == (
-        "confirmed", "nuanced", "not confirmed", "inconclusive"
-    )
+    assert VERDICTS == ("confirmed", "nuanced", "not confirmed", "inconclusive")
 
 
 def test_inconclusive_needs_a_reason():
@@ -283,24 +283,23 @@ def test_vmap_copies_of_a_cnn_equal_separate_runs():
 def test_recurrent_nets_and_activity_penalties_use_the_loop():
     split = data.adding_problem(64, seq_len=5)
     runs = train.fit_seeds(
-        lambda: nets.rnn(2, 8, 1), split, seeds=2, epochs=1, loss="mse",
+        lambda: nets.rnn(2, 8, 1),
+        split,
+        seeds=2,
+        epochs=1,
+        loss="mse",
         lr=0.01,
     )
     assert runs.strategy == "loop"
-    runs = train.fit_seeds(
-        _mlp, data.digits(), seeds=2, epochs=1, l1_activity=1e-4
-    )
+    runs = train.fit_seeds(_mlp, data.digits(), seeds=2, epochs=1, l1_activity=1e-4)
     assert runs.strategy == "loop"
     with pytest.raises(ValueError, match="loop"):
-        train.fit_seeds(_mlp, data.digits(), seeds=2, epochs=1,
-                        l1_activity=1e-4, strategy="bmm")
+        train.fit_seeds(_mlp, data.digits(), seeds=2, epochs=1, l1_activity=1e-4, strategy="bmm")
 
 
 def test_fit_seeds_results_and_divergence():
     split = data.moons(200)
-    runs = train.fit_seeds(
-        lambda: nets.mlp(2, [16], 2), split, seeds=3, epochs=3, lr=1e6
-    )
+    runs = train.fit_seeds(lambda: nets.mlp(2, [16], 2), split, seeds=3, epochs=3, lr=1e6)
     assert runs.curves("test_acc").shape[0] == 3
     assert runs.final("train_loss").shape == (3,)
     assert runs.diverged.all()
@@ -316,7 +315,9 @@ def test_fit_seeds_rejects_bad_arguments():
         train.fit_seeds(_mlp, data.digits(), seeds=2, strategy="magic")
     with pytest.raises(ValueError, match="bmm"):
         train.fit_seeds(
-            lambda: nets.cnn(), data.digits(image=True), seeds=2,
+            lambda: nets.cnn(),
+            data.digits(image=True),
+            seeds=2,
             strategy="bmm",
         )
 
@@ -334,12 +335,18 @@ def test_drop_last_skips_the_partial_batch():
 def _one_full_batch_step(model, split, l1):
     start = copy.deepcopy(model)
     train.fit(
-        model, split, epochs=1, lr=0.1, batch_size=len(split.x_train),
-        l1_weight=l1, loss="mse" if split.y_train.is_floating_point()
-        else "cross_entropy",
+        model,
+        split,
+        epochs=1,
+        lr=0.1,
+        batch_size=len(split.x_train),
+        l1_weight=l1,
+        loss="mse" if split.y_train.is_floating_point() else "cross_entropy",
     )
-    return {n: p.detach() - q.detach() for (n, p), (_, q) in zip(
-        model.named_parameters(), start.named_parameters())}
+    return {
+        n: p.detach() - q.detach()
+        for (n, p), (_, q) in zip(model.named_parameters(), start.named_parameters())
+    }
 
 
 def test_l1_weight_penalises_rnn_matrices_but_not_prelu_or_biases():

@@ -8,7 +8,6 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 from bs4 import BeautifulSoup
-
 from course import HTML, notebooks, repository_slug, toc_files
 
 pytestmark = pytest.mark.site
@@ -64,7 +63,11 @@ def test_chapters_have_math_figures_and_local_mathjax():
 def test_colab_launch_links_point_at_each_notebook():
     for nb in notebooks():
         s = soup(HTML / "book" / f"{nb.stem}.html")
-        links = [a.get("href", "") for a in s.find_all("a") if "colab.research.google.com/github" in a.get("href", "")]
+        links = [
+            a.get("href", "")
+            for a in s.find_all("a")
+            if "colab.research.google.com/github" in a.get("href", "")
+        ]
         expected = f"https://colab.research.google.com/github/{repository_slug()}/blob/main/book/{nb.name}"
         assert links and all(link == expected for link in links), (nb.name, links)
 
@@ -104,7 +107,10 @@ def test_claims_ledger_matches_the_notebooks():
     assert len(ledger_rows) == len(rows)
     for tr, row in zip(ledger_rows, rows):
         cells = [td.get_text(" ", strip=True) for td in tr.find_all("td")]
-        seeds = "-" if row["seeds"] is None else (
-            str(row["seeds"]) if row["agree"] is None else f"{row['agree']}/{row['seeds']}")
+        seeds = (
+            "-"
+            if row["seeds"] is None
+            else (str(row["seeds"]) if row["agree"] is None else f"{row['agree']}/{row['seeds']}")
+        )
         verdict = f"{row['verdict']} ({row['why']})" if row["why"] else row["verdict"]
         assert cells[1:] == [row["claim"], row["source"], row["measured"], seeds, verdict]

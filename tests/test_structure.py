@@ -8,7 +8,6 @@ import ast
 import copy
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -37,8 +36,11 @@ def import_graph() -> dict[str, set[str]]:
                 else:  # from relu_course import a, b
                     deps.update(a.name for a in node.names if a.name in modules)
             elif isinstance(node, ast.ImportFrom) and node.level > 0:
-                deps.update([node.module.split(".")[0]] if node.module else
-                            [a.name for a in node.names if a.name in modules])
+                deps.update(
+                    [node.module.split(".")[0]]
+                    if node.module
+                    else [a.name for a in node.names if a.name in modules]
+                )
             elif isinstance(node, ast.Import):
                 for a in node.names:
                     parts = a.name.split(".")
@@ -57,7 +59,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
         stack.append(node)
         for dep in sorted(graph.get(node, ())):
             if state.get(dep) == 1:
-                return stack[stack.index(dep):] + [dep]
+                return stack[stack.index(dep) :] + [dep]
             if dep not in state and (found := visit(dep)):
                 return found
         stack.pop()
@@ -122,18 +124,30 @@ def names_of(model: nn.Module) -> list[str]:
 
 
 def test_weight_matrices_of_rnn_and_lstm():
-    assert names_of(nets.rnn(2, 8)) == ["recurrent.weight_ih_l0", "recurrent.weight_hh_l0",
-                                        "head.weight"]
-    assert names_of(nets.lstm(2, 8)) == ["recurrent.weight_ih_l0", "recurrent.weight_hh_l0",
-                                         "head.weight"]
+    assert names_of(nets.rnn(2, 8)) == [
+        "recurrent.weight_ih_l0",
+        "recurrent.weight_hh_l0",
+        "head.weight",
+    ]
+    assert names_of(nets.lstm(2, 8)) == [
+        "recurrent.weight_ih_l0",
+        "recurrent.weight_hh_l0",
+        "head.weight",
+    ]
     gru = nn.GRU(2, 3, num_layers=2, bidirectional=True)
     assert names_of(gru) == [n for n, _ in gru.named_parameters() if n.startswith("weight")]
     assert len(names_of(gru)) == 8
 
 
 def test_weight_matrices_skip_prelu_norms_and_biases():
-    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.PReLU(2), nn.Flatten(),
-                          nn.LayerNorm(72), nn.Linear(72, 3))
+    model = nn.Sequential(
+        nn.Conv2d(1, 2, 3),
+        nn.BatchNorm2d(2),
+        nn.PReLU(2),
+        nn.Flatten(),
+        nn.LayerNorm(72),
+        nn.Linear(72, 3),
+    )
     assert names_of(model) == ["0.weight", "5.weight"]
     params = dict(model.named_parameters())
     for name, p in probe.weight_matrices(model):
@@ -199,8 +213,11 @@ def test_layer_outputs_is_the_new_name_of_probe_activations():
 def test_hidden_means_the_same_in_every_builder():
     assert nets.hidden_widths(7) == nets.hidden_widths([7]) == [7]
     assert len(nets.mlp(4, 8, 2)) == len(nets.mlp(4, [8], 2)) == 3
-    assert [m.out_features for m in nets.cnn(hidden=[16, 8]) if isinstance(m, nn.Linear)] == \
-        [16, 8, 10]
+    assert [m.out_features for m in nets.cnn(hidden=[16, 8]) if isinstance(m, nn.Linear)] == [
+        16,
+        8,
+        10,
+    ]
     assert str(nets.cnn(hidden=32)) == str(nets.cnn(hidden=[32]))
     assert nets.autoencoder(10, 3, hidden=6).encoder[0].out_features == 6
     assert nets.rnn(2, [9]).recurrent.hidden_size == nets.lstm(2, 9).recurrent.hidden_size == 9
@@ -222,8 +239,12 @@ def test_born_dead_draws_come_from_a_cpu_generator(monkeypatch):
 
         def spy(*args, _original=original, **kwargs):
             gen = kwargs.get("generator")
-            seen.append((gen.device.type if gen is not None else None,
-                         torch.device(kwargs.get("device", "cpu")).type))
+            seen.append(
+                (
+                    gen.device.type if gen is not None else None,
+                    torch.device(kwargs.get("device", "cpu")).type,
+                )
+            )
             return _original(*args, **kwargs)
 
         monkeypatch.setattr(torch, fn, spy)

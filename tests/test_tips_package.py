@@ -19,8 +19,15 @@ from relu_course.claims import METADATA_KEY
 def _notebook(tmp_path, name, outputs_per_cell):
     cells = [{"cell_type": "markdown", "metadata": {}, "source": "# Title"}]
     for outputs in outputs_per_cell:
-        cells.append({"cell_type": "code", "metadata": {}, "source": "", "execution_count": 1,
-                      "outputs": outputs})
+        cells.append(
+            {
+                "cell_type": "code",
+                "metadata": {},
+                "source": "",
+                "execution_count": 1,
+                "outputs": outputs,
+            }
+        )
     nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells}
     path = tmp_path / name
     path.write_text(json.dumps(nb), encoding="utf-8")
@@ -28,36 +35,67 @@ def _notebook(tmp_path, name, outputs_per_cell):
 
 
 def _claims_output(chapter, rows):
-    return {"output_type": "display_data", "data": {"text/markdown": "| table |"},
-            "metadata": {METADATA_KEY: {"chapter": chapter, "rows": rows}}}
+    return {
+        "output_type": "display_data",
+        "data": {"text/markdown": "| table |"},
+        "metadata": {METADATA_KEY: {"chapter": chapter, "rows": rows}},
+    }
 
 
 def _row(claim, verdict="confirmed"):
-    return {"claim": claim, "source": "000", "measured": "x = 1", "verdict": verdict, "section": "S"}
+    return {
+        "claim": claim,
+        "source": "000",
+        "measured": "x = 1",
+        "verdict": verdict,
+        "section": "S",
+    }
 
 
 def test_load_reads_rows_with_their_chapter(tmp_path):
-    a = _notebook(tmp_path, "01_a.ipynb", [[{"output_type": "stream", "name": "stdout", "text": "hi"}],
-                                          [_claims_output("01_a", [_row("one"), _row("two", "nuanced")])]])
-    b = _notebook(tmp_path, "02_b.ipynb", [[_claims_output("02_b", [_row("three", "not confirmed")])]])
+    a = _notebook(
+        tmp_path,
+        "01_a.ipynb",
+        [
+            [{"output_type": "stream", "name": "stdout", "text": "hi"}],
+            [_claims_output("01_a", [_row("one"), _row("two", "nuanced")])],
+        ],
+    )
+    b = _notebook(
+        tmp_path, "02_b.ipynb", [[_claims_output("02_b", [_row("three", "not confirmed")])]]
+    )
     rows = claims.load([a, str(b)])
     assert [r["claim"] for r in rows] == ["one", "two", "three"]
     assert [r["chapter"] for r in rows] == ["01_a", "01_a", "02_b"]
     assert rows[1]["verdict"] == "nuanced" and rows[2]["notebook"] == "02_b.ipynb"
-    assert set(rows[0]) >= {"chapter", "notebook", "claim", "source", "measured", "verdict", "section"}
+    assert set(rows[0]) >= {
+        "chapter",
+        "notebook",
+        "claim",
+        "source",
+        "measured",
+        "verdict",
+        "section",
+    }
     assert claims.load(a) == rows[:2]  # a single path is accepted too
 
 
 def test_load_uses_the_last_claims_output(tmp_path):
-    nb = _notebook(tmp_path, "n.ipynb", [[_claims_output("n", [_row("old")])],
-                                        [_claims_output("n", [_row("old"), _row("new")])]])
+    nb = _notebook(
+        tmp_path,
+        "n.ipynb",
+        [[_claims_output("n", [_row("old")])], [_claims_output("n", [_row("old"), _row("new")])]],
+    )
     assert [r["claim"] for r in claims.load([nb])] == ["old", "new"]
 
 
 def test_load_round_trips_a_real_claims_table(tmp_path):
     table = claims.ClaimsTable("99_test")
-    table.check("2 > 1", source="maths", measured="2 > 1", verdict="confirmed", evidence=2 > 1, section="S")
+    table.check(
+        "2 > 1", source="maths", measured="2 > 1", verdict="confirmed", evidence=2 > 1, section="S"
+    )
     from dataclasses import asdict
+
     output = _claims_output(table.chapter, [asdict(r) for r in table.rows])
     rows = claims.load([_notebook(tmp_path, "t.ipynb", [[output]])])
     assert rows == [{"chapter": "99_test", "notebook": "t.ipynb", **asdict(table.rows[0])}]
@@ -113,7 +151,9 @@ def test_adding_problem_baseline_is_one_sixth():
     assert abs(float(((y - 1.0) ** 2).mean()) - 1 / 6) < 0.005
 
 
-@pytest.mark.parametrize("kwargs", [dict(seq_len=1), dict(n=1), dict(test_size=0.0), dict(seq_len=2.5)])
+@pytest.mark.parametrize(
+    "kwargs", [dict(seq_len=1), dict(n=1), dict(test_size=0.0), dict(seq_len=2.5)]
+)
 def test_adding_problem_rejects_bad_input(kwargs):
     with pytest.raises(ValueError):
         data.adding_problem(**{"n": 10, "seq_len": 5, **kwargs})
@@ -134,14 +174,16 @@ def test_irnn_copies_its_state_when_the_input_is_zero():
     x = torch.zeros(3, 20, 1)
     x[:, 0, 0] = torch.tensor([1.0, -2.0, 3.0])
     h = net.hidden_states(x)
-    assert torch.allclose(h[:, 1:], h[:, :1].expand_as(h[:, 1:]))  # identity recurrence, ReLU of h >= 0
+    assert torch.allclose(
+        h[:, 1:], h[:, :1].expand_as(h[:, 1:])
+    )  # identity recurrence, ReLU of h >= 0
     assert torch.equal(net.recurrent.weight_hh_l0, torch.eye(6))
 
 
 def test_rnn_recurrent_inits():
     torch.manual_seed(0)
     w = nets.rnn(2, 200, recurrent_init="normal", gain=1.5).recurrent.weight_hh_l0.detach()
-    assert abs(float(w.std()) - 1.5 / 200 ** 0.5) < 0.01
+    assert abs(float(w.std()) - 1.5 / 200**0.5) < 0.01
     radius = torch.linalg.eigvals(w.double()).abs().max().item()
     assert 1.3 < radius < 1.7
     q = nets.rnn(2, 16, recurrent_init="orthogonal", gain=0.5).recurrent.weight_hh_l0.detach()
@@ -151,8 +193,16 @@ def test_rnn_recurrent_inits():
     assert torch.all(net.recurrent.bias_ih_l0 == 0.1) and torch.all(net.recurrent.bias_hh_l0 == 0)
 
 
-@pytest.mark.parametrize("kwargs", [dict(activation="sigmoid"), dict(recurrent_init="eye"), dict(gain=0.0),
-                                    dict(input_std=-1.0), dict(hidden=0)])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(activation="sigmoid"),
+        dict(recurrent_init="eye"),
+        dict(gain=0.0),
+        dict(input_std=-1.0),
+        dict(hidden=0),
+    ],
+)
 def test_rnn_rejects_bad_input(kwargs):
     with pytest.raises(ValueError):
         nets.rnn(**{"input_size": 2, "hidden": 4, **kwargs})
@@ -178,8 +228,17 @@ def test_rnn_learns_a_short_adding_problem_with_mse_and_clipping():
     torch.manual_seed(0)
     split = data.adding_problem(600, seq_len=6, seed=0)
     net = nets.rnn(2, 16, recurrent_init="identity", input_std=0.1)
-    hist = train.fit(net, split, epochs=30, lr=0.01, optimizer="adam", loss="mse", clip_grad=1.0,
-                     batch_size=50, progress=False)
+    hist = train.fit(
+        net,
+        split,
+        epochs=30,
+        lr=0.01,
+        optimizer="adam",
+        loss="mse",
+        clip_grad=1.0,
+        batch_size=50,
+        progress=False,
+    )
     assert not hist.diverged
     assert np.isnan(hist.test_acc[-1])  # no accuracy for a regression
     assert hist.test_loss[-1] < 0.05 < 1 / 6 - 0.05  # well below the predict-the-mean baseline
@@ -197,7 +256,10 @@ def test_fixed_filter_net(rectifier, pool):
     assert net(torch.randn(2, 1, 8, 8)).shape == (2, 10)
     assert net[-1].in_features == 4 * 2 * 2
     trainable = [n for n, p in net.named_parameters() if p.requires_grad]
-    assert trainable == [f"{len(net) - 1}.weight", f"{len(net) - 1}.bias"]  # only the classifier learns
+    assert trainable == [
+        f"{len(net) - 1}.weight",
+        f"{len(net) - 1}.bias",
+    ]  # only the classifier learns
     again = nets.fixed_filter_net(rectifier, n_filters=4, pool=pool, seed=3)
     assert torch.equal(net[0].weight, again[0].weight)  # the filters depend on seed only
 
@@ -210,8 +272,17 @@ def test_fixed_filter_net_without_rectifier_and_avg_pool_is_linear():
     assert torch.allclose(net(a + b) - net(b), net(a) - net(torch.zeros_like(a)), atol=1e-4)
 
 
-@pytest.mark.parametrize("kwargs", [dict(rectifier="bogus"), dict(rectifier=()), dict(pool="median"),
-                                    dict(pool_size=16), dict(kernel_size=2), dict(n_filters=0)])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(rectifier="bogus"),
+        dict(rectifier=()),
+        dict(pool="median"),
+        dict(pool_size=16),
+        dict(kernel_size=2),
+        dict(n_filters=0),
+    ],
+)
 def test_fixed_filter_net_rejects_bad_input(kwargs):
     with pytest.raises(ValueError):
         nets.fixed_filter_net(**kwargs)

@@ -1,4 +1,5 @@
-"""Tests for :mod:`relu_course.theory`, the closed forms and simulations of chapter 6 (variants)."""
+"""Tests for :mod:`relu_course.theory`, the closed forms and simulations of chapter 6
+(variants)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,11 @@ import math
 
 import numpy as np
 import pytest
+from conftest import OLD_HARDSWISH_KINK
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import special
 
-from conftest import HARDSWISH_KINK_REASON, OLD_HARDSWISH_KINK
 from relu_course import theory
 from relu_course.activations import SELU_ALPHA, SELU_SCALE
 
@@ -101,7 +102,9 @@ def test_moment_propagation_relu_lecun_halves_second_moment():
     assert np.allclose((m**2 + v)[1:], 0.5 ** np.arange(1, 6), rtol=1e-10)
 
 
-@pytest.mark.parametrize("kwargs", [dict(depth=-1), dict(depth=2.5), dict(depth=3, gain=0.0), dict(depth=3, var=-1.0)])
+@pytest.mark.parametrize(
+    "kwargs", [dict(depth=-1), dict(depth=2.5), dict(depth=3, gain=0.0), dict(depth=3, var=-1.0)]
+)
 def test_moment_propagation_rejects_bad_arguments(kwargs):
     with pytest.raises(ValueError):
         theory.moment_propagation("selu", **kwargs)
@@ -119,7 +122,8 @@ def test_born_dead_fraction_is_seeded_and_monotone():
     assert np.all(np.diff(a) >= 0) and np.all((a >= 0) & (a <= 1))
     # One layer of a zero-bias network with one input cannot be zero at both +1 and -1.
     assert a[0] == 0.0
-    # The first L layers of a deeper simulation are a depth-L network: asking for fewer depths changes nothing.
+    # The first L layers of a deeper simulation are a depth-L network: asking for fewer
+    # depths changes nothing.
     assert theory.born_dead_fraction(3, [10], n_networks=1500, seed=7)[0] == a[3]
 
 
@@ -134,7 +138,8 @@ def test_born_dead_fraction_below_bound_and_tends_to_one():
 
 
 def test_born_dead_fraction_zero_bias_endpoints_are_exact():
-    # Positive homogeneity: with zero biases, a grid that contains the end points gives the same answer.
+    # Positive homogeneity: with zero biases, a grid that contains the end points gives the
+    # same answer.
     coarse = theory.born_dead_fraction(3, [3, 8, 15], n_networks=1000, seed=2)
     fine = theory.born_dead_fraction(3, [3, 8, 15], n_networks=1000, seed=2, points_per_axis=11)
     assert np.array_equal(coarse, fine)
@@ -142,33 +147,52 @@ def test_born_dead_fraction_zero_bias_endpoints_are_exact():
 
 def test_born_dead_fraction_wide_networks_and_negative_bias():
     assert theory.born_dead_fraction(30, [20], n_networks=500)[0] == 0.0
-    assert theory.born_dead_fraction(4, [1], n_networks=200, bias=-100.0, points_per_axis=5)[0] == 1.0
+    assert (
+        theory.born_dead_fraction(4, [1], n_networks=200, bias=-100.0, points_per_axis=5)[0] == 1.0
+    )
     # A constant positive bias breaks the symmetry and lowers the probability.
     sym = theory.born_dead_fraction(3, [20], n_networks=1500, seed=3)[0]
-    pos = theory.born_dead_fraction(3, [20], n_networks=1500, seed=3, bias=0.1, points_per_axis=51)[0]
+    pos = theory.born_dead_fraction(
+        3, [20], n_networks=1500, seed=3, bias=0.1, points_per_axis=51
+    )[0]
     assert pos < sym - 0.1
 
 
-@pytest.mark.parametrize("options", [dict(in_features=2, points_per_axis=9), dict(weights="uniform"),
-                                     dict(bias_std=0.1, points_per_axis=21)])
+@pytest.mark.parametrize(
+    "options",
+    [
+        dict(in_features=2, points_per_axis=9),
+        dict(weights="uniform"),
+        dict(bias_std=0.1, points_per_axis=21),
+    ],
+)
 def test_born_dead_fraction_options_run(options):
     p = theory.born_dead_fraction(3, [5, 30], n_networks=400, **options)
     assert 0 <= p[0] <= p[1] <= 1 and p[1] > 0.5
 
 
 def test_born_dead_fraction_survives_very_deep_networks():
-    # Thousands of layers: the per-layer rescaling keeps float32 finite, the bound is still respected.
+    # Thousands of layers: the per-layer rescaling keeps float32 finite, the bound is still
+    # respected.
     p = theory.born_dead_fraction(8, [1000, 3000], n_networks=500, seed=0)
     bound = theory.born_dead_upper_bound(8, np.array([1000, 3000]))
     assert np.all(p <= bound + 0.08) and p[1] > 0.9
 
 
-@pytest.mark.parametrize("kwargs", [
-    dict(width=0, depths=[3]), dict(width=3, depths=[]), dict(width=3, depths=[0, 2]),
-    dict(width=3, depths=[3], weights="cauchy"), dict(width=3, depths=[3], bias_std=-1.0),
-    dict(width=3, depths=[3], bias=float("nan")), dict(width=3, depths=[3], points_per_axis=1),
-    dict(width=3, depths=[3], radius=0.0), dict(width=3, depths=[3], n_networks=0),
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(width=0, depths=[3]),
+        dict(width=3, depths=[]),
+        dict(width=3, depths=[0, 2]),
+        dict(width=3, depths=[3], weights="cauchy"),
+        dict(width=3, depths=[3], bias_std=-1.0),
+        dict(width=3, depths=[3], bias=float("nan")),
+        dict(width=3, depths=[3], points_per_axis=1),
+        dict(width=3, depths=[3], radius=0.0),
+        dict(width=3, depths=[3], n_networks=0),
+    ],
+)
 def test_born_dead_fraction_rejects_bad_arguments(kwargs):
     with pytest.raises(ValueError):
         theory.born_dead_fraction(**kwargs)
@@ -201,10 +225,8 @@ def test_relu6_and_hardswish_are_registered_with_their_formulas():
     from relu_course import activations
 
     x = np.array([-5.0, -3.0, -1.0, 0.0, 2.0, 3.0, 6.0, 9.0])
-    np.testing.assert_array_equal(
-        activations.get("relu6")(x), [0, 0, 0, 0, 2, 3, 6, 6])
-    np.testing.assert_allclose(
-        activations.get("hardswish")(x), x * np.clip(x + 3, 0, 6) / 6)
+    np.testing.assert_array_equal(activations.get("relu6")(x), [0, 0, 0, 0, 2, 3, 6, 6])
+    np.testing.assert_allclose(activations.get("hardswish")(x), x * np.clip(x + 3, 0, 6) / 6)
     # the derivative at the kinks is autograd's
     for name, kinks in (("relu6", [0.0, 6.0]), ("hardswish", [-3.0, 3.0])):
         if name == "hardswish" and OLD_HARDSWISH_KINK:

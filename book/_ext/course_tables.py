@@ -1,6 +1,7 @@
 """Tables the book assembles from its executed notebooks, never typed by hand.
 
-``claims-ledger``: every chapter's "Claims checked" rows in one table. The rows are read from the executed chapter notebooks (the outputs that
+``claims-ledger``: every chapter's "Claims checked" rows in one table. The rows
+are read from the executed chapter notebooks (the outputs that
 ``ClaimsTable.show()`` leaves, via :func:`relu_course.claims.load`), never typed
 by hand, so the ledger cannot drift from the chapters. ``make test`` checks with
 nbval that the stored outputs match a fresh run. Each row links to the section
@@ -20,11 +21,17 @@ from collections import Counter
 from datetime import datetime
 
 from docutils import nodes
+from relu_course.claims import VERDICTS, load, slug
 from sphinx.util.docutils import SphinxDirective
 
-from relu_course.claims import VERDICTS, load, slug
-
-COLUMNS = ("Chapter", "Claim", "Source", "Measured", "Seeds agreeing", "Verdict")
+COLUMNS = (
+    "Chapter",
+    "Claim",
+    "Source",
+    "Measured",
+    "Seeds agreeing",
+    "Verdict",
+)
 
 
 def _entry(*children: nodes.Node) -> nodes.entry:
@@ -42,8 +49,12 @@ def _chapters(directive: SphinxDirective) -> list[str]:
     return docs
 
 
-def _table(widths: tuple[int, ...], header: tuple[str, ...], rows: list[list[nodes.Node]],
-           classes: list[str]) -> nodes.table:
+def _table(
+    widths: tuple[int, ...],
+    header: tuple[str, ...],
+    rows: list[list[nodes.Node]],
+    classes: list[str],
+) -> nodes.table:
     table = nodes.table(classes=classes)
     group = nodes.tgroup(cols=len(header))
     table += group
@@ -94,13 +105,28 @@ class ClaimsLedger(SphinxDirective):
         chapters = _chapters(self)
         rows = [(doc, r) for doc in chapters for r in load(self.env.doc2path(doc))]
         counts = Counter(r["verdict"] for _, r in rows)
-        summary = nodes.paragraph(text=(
-            f"{len(rows)} claims from {len(chapters)} chapters: "
-            + ", ".join(f"{counts.get(v, 0)} {v}" for v in VERDICTS) + "."))
-        cells = [[_title_link(self, doc, slug(r["section"]) if r["section"] else ""),
-                  nodes.Text(r["claim"]), nodes.Text(r["source"]), nodes.Text(r["measured"]),
-                  nodes.Text(_seeds_text(r)), _verdict(r)] for doc, r in rows]
-        return [summary, _table((11, 34, 9, 26, 8, 12), COLUMNS, cells, ["claims-ledger"])]
+        summary = nodes.paragraph(
+            text=(
+                f"{len(rows)} claims from {len(chapters)} chapters: "
+                + ", ".join(f"{counts.get(v, 0)} {v}" for v in VERDICTS)
+                + "."
+            )
+        )
+        cells = [
+            [
+                _title_link(self, doc, slug(r["section"]) if r["section"] else ""),
+                nodes.Text(r["claim"]),
+                nodes.Text(r["source"]),
+                nodes.Text(r["measured"]),
+                nodes.Text(_seeds_text(r)),
+                _verdict(r),
+            ]
+            for doc, r in rows
+        ]
+        return [
+            summary,
+            _table((11, 34, 9, 26, 8, 12), COLUMNS, cells, ["claims-ledger"]),
+        ]
 
 
 WORDS_PER_MINUTE = 200
@@ -108,10 +134,16 @@ WORDS_PER_MINUTE = 200
 
 def _seconds(cell: dict) -> float:
     stamps = cell.get("metadata", {}).get("execution", {})
-    start, end = stamps.get("iopub.execute_input"), stamps.get("shell.execute_reply")
+    start, end = (
+        stamps.get("iopub.execute_input"),
+        stamps.get("shell.execute_reply"),
+    )
     if not (start and end):
         return 0.0
-    parse = lambda s: datetime.fromisoformat(s.replace("Z", "+00:00"))
+
+    def parse(stamp: str) -> datetime:
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
     return (parse(end) - parse(start)).total_seconds()
 
 
@@ -122,7 +154,10 @@ class LearningPath(SphinxDirective):
         rows, total_read, total_run = [], 0, 0.0
         for doc in _chapters(self):
             nb = json.loads(open(self.env.doc2path(doc), encoding="utf-8").read())
-            text = lambda c: "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+
+            def text(c: dict) -> str:
+                return "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+
             words = sum(len(text(c).split()) for c in nb["cells"] if c["cell_type"] == "markdown")
             code = [c for c in nb["cells"] if c["cell_type"] == "code"]
             minutes = math.ceil(words / WORDS_PER_MINUTE)
@@ -134,12 +169,35 @@ class LearningPath(SphinxDirective):
             if run <= 0:
                 raise ValueError(f"{doc}: no execution timestamps; re-run `make notebooks`")
             total_read, total_run = total_read + minutes, total_run + run
-            rows.append([_title_link(self, doc), nodes.Text(f"{minutes} min"), nodes.Text(str(len(code))),
-                         nodes.Text(f"{run:.0f} s")])
-        rows.append([nodes.strong(text="Whole course"), nodes.Text(f"{total_read} min"),
-                     nodes.Text(""), nodes.Text(f"{total_run / 60:.1f} min")])
-        return [_table((46, 18, 14, 22), ("Chapter", "Reading time", "Code cells", "Run time (2-core CPU)"),
-                       rows, ["learning-path"])]
+            rows.append(
+                [
+                    _title_link(self, doc),
+                    nodes.Text(f"{minutes} min"),
+                    nodes.Text(str(len(code))),
+                    nodes.Text(f"{run:.0f} s"),
+                ]
+            )
+        rows.append(
+            [
+                nodes.strong(text="Whole course"),
+                nodes.Text(f"{total_read} min"),
+                nodes.Text(""),
+                nodes.Text(f"{total_run / 60:.1f} min"),
+            ]
+        )
+        return [
+            _table(
+                (46, 18, 14, 22),
+                (
+                    "Chapter",
+                    "Reading time",
+                    "Code cells",
+                    "Run time (2-core CPU)",
+                ),
+                rows,
+                ["learning-path"],
+            )
+        ]
 
 
 def setup(app):

@@ -25,7 +25,10 @@ def _script_key(script) -> tuple:
     # an inline script is registered once with filename None and once with "": same script
     attributes = getattr(script, "attributes", {}) or {}
     filename = getattr(script, "filename", script) or ""
-    return (str(filename), tuple(sorted((k, str(v)) for k, v in attributes.items())))
+    return (
+        str(filename),
+        tuple(sorted((k, str(v)) for k, v in attributes.items())),
+    )
 
 
 def _on_page(app, pagename, templatename, context, doctree):
