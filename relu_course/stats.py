@@ -227,6 +227,7 @@ def select_lr(
     higher_is_better: bool = True,
     worst: float | None = None,
     require_interior: bool = False,
+    widen: int = 0,
 ) -> LRSelection:
     """Choose a learning rate on a validation split carved from the training
     data; the test set is never seen.
@@ -244,6 +245,11 @@ def select_lr(
             is better, ``inf`` otherwise.
         require_interior: raise ``ValueError`` when the best rate is on the
             grid's edge instead of only reporting it in ``edge``.
+        widen: while the best rate is on an edge, extend the grid on that
+            side by one rate (the edge rate times the ratio of the two
+            outermost rates on that side), at most ``widen`` times; rates
+            already tried are not rerun. The returned grid holds every rate
+            tried.
 
     Returns an :class:`LRSelection` with every rate's scores.
 
@@ -265,15 +271,28 @@ def select_lr(
         raise ValueError(f"learning rates must be > 0, got {rates}")
     if worst is None:
         worst = 0.0 if higher_is_better else math.inf
+    if int(widen) != widen or widen < 0:
+        raise ValueError(f"widen must be a non-negative integer, got {widen!r}")
     split = validation_split(data, val_fraction, seed)
-    per_seed, means = [], []
-    for lr in rates:
-        scores = np.asarray(run(split, lr), dtype=np.float64).reshape(-1)
-        scores = np.where(np.isfinite(scores), scores, worst)
-        per_seed.append(tuple(float(s) for s in scores))
-        means.append(float(scores.mean()))
-    pick = int(np.argmax(means) if higher_is_better else np.argmin(means))
-    edge = "low" if pick == 0 else "high" if pick == len(rates) - 1 else None
+    tried: dict[float, np.ndarray] = {}
+
+    def score(lr: float) -> np.ndarray:
+        if lr not in tried:
+            values = np.asarray(run(split, lr), dtype=np.float64).reshape(-1)
+            tried[lr] = np.where(np.isfinite(values), values, worst)
+        return tried[lr]
+
+    for attempt in range(int(widen) + 1):
+        means = [float(score(lr).mean()) for lr in rates]
+        pick = int(np.argmax(means) if higher_is_better else np.argmin(means))
+        edge = "low" if pick == 0 else "high" if pick == len(rates) - 1 else None
+        if edge is None or attempt == widen:
+            break
+        if edge == "low":
+            rates.insert(0, rates[0] * rates[0] / rates[1])
+        else:
+            rates.append(rates[-1] * rates[-1] / rates[-2])
+    per_seed = [tuple(float(v) for v in score(lr)) for lr in rates]
     sel = LRSelection(
         tuple(rates), tuple(means), tuple(per_seed), rates[pick], edge, higher_is_better
     )

@@ -370,3 +370,20 @@ def test_l1_weight_penalises_rnn_matrices_but_not_prelu_or_biases():
     without = _one_full_batch_step(copy.deepcopy(prelu_net), split, 0.0)
     torch.testing.assert_close(with_l1["1.weight"], without["1.weight"])
     assert not torch.allclose(with_l1["0.weight"], without["0.weight"])
+
+
+def test_select_lr_widens_the_grid_until_the_best_is_inside():
+    calls = []
+
+    def run(split, lr):
+        calls.append(lr)
+        return [-abs(math.log10(lr) - 1.0)]  # best at lr = 10
+
+    sel = stats.select_lr(run, data.moons(100), [0.1, 0.3, 1.0], widen=5)
+    assert sel.edge is None and sel.best == pytest.approx(10.0 * 10**0.0, rel=0.5)
+    assert sel.grid[0] == 0.1 and len(sel.grid) > 3
+    assert len(calls) == len(set(calls)) == len(sel.grid)  # nothing rerun
+    capped = stats.select_lr(run, data.moons(100), [0.1, 0.3, 1.0], widen=1)
+    assert capped.edge == "high" and len(capped.grid) == 4
+    with pytest.raises(ValueError, match="widen"):
+        stats.select_lr(run, data.moons(100), [0.1, 0.3, 1.0], widen=-1)

@@ -21,8 +21,9 @@ from collections import Counter
 from datetime import datetime
 
 from docutils import nodes
-from relu_course.claims import VERDICTS, load, slug
 from sphinx.util.docutils import SphinxDirective
+
+from relu_course.claims import VERDICTS, load, slug
 
 COLUMNS = (
     "Chapter",
