@@ -41,9 +41,14 @@ def run(path: Path, seed: int) -> tuple[bool, float, str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
-    parser.add_argument("notebooks", nargs="+", type=Path)
+    parser.add_argument("--seeds", nargs="+", default=["1", "2", "3"])
+    parser.add_argument("notebooks", nargs="*", type=Path)
     args = parser.parse_args(argv)
+    # `--seeds 1 2 book/x.ipynb` puts the notebooks after the seeds: take them back
+    args.notebooks += [Path(t) for t in args.seeds if not t.lstrip("-").isdigit()]
+    args.seeds = [int(t) for t in args.seeds if t.lstrip("-").isdigit()]
+    if not args.notebooks or not args.seeds:
+        parser.error("give at least one notebook and one seed")
     os.environ.setdefault("RELU_COURSE_DEVICE", "cpu")
     os.environ["RELU_COURSE_PROGRESS"] = "0"
     results: dict[tuple[Path, int], tuple[bool, float]] = {}
