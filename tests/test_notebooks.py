@@ -69,16 +69,58 @@ def test_claims_table_and_exercises(path):
     if path.stem.startswith("07"):
         return
     assert "## Exercises" in md
-    solutions = [
-        c
-        for c in cells
-        if c["cell_type"] == "code" and "hide-input" in c.get("metadata", {}).get("tags", [])
-    ]
-    assert len(solutions) >= 3, (
-        f"{path.name} needs at least three exercise solutions tagged hide-input"
-    )
+    solutions = [c for c in cells if c["cell_type"] == "code" and "hide-cell" in tags(c)]
+    assert len(solutions) >= 1, f"{path.name} has no exercise solution tagged hide-cell"
     for cell in solutions:
         assert "assert" in source(cell), f"a solution of {path.name} asserts nothing"
+
+
+SOLUTION_PROMPTS = {"code_prompt_show": "Show solution", "code_prompt_hide": "Hide solution"}
+
+
+def tags(cell: dict) -> list[str]:
+    return cell.get("metadata", {}).get("tags", [])
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_page_shows_the_lesson_not_the_bookkeeping(path):
+    """Install cell off the page, checks' code off the page, nbval markers as tags,
+    solutions collapsed under their own level-3 heading, no control characters."""
+    cells = load(path)["cells"]
+    code = [c for c in cells if c["cell_type"] == "code"]
+    assert "remove-cell" in tags(code[0]), f"{path.name}: the install cell is on the page"
+    for i, cell in enumerate(cells):
+        text = source(cell)
+        assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text), (
+            f"{path.name} cell {i}: control character"
+        )
+        if cell["cell_type"] == "markdown":
+            assert not text.lstrip().startswith("#### Solution"), (
+                f"{path.name} cell {i}: solution headings are level 3"
+            )
+            continue
+        assert "NBVAL" not in text, f"{path.name} cell {i}: nbval markers are tags"
+        if "claims.check(" in text:
+            assert {"remove-input", "remove-cell"} & set(tags(cell)), (
+                f"{path.name} cell {i}: claim checks run in remove-input cells"
+            )
+        if "hide-cell" in tags(cell):
+            meta = cell["metadata"]
+            assert meta.get("mystnb", {}) == SOLUTION_PROMPTS, f"{path.name} cell {i}"
+            assert meta.get("jupyter") == {"source_hidden": True, "outputs_hidden": True}
+            before = source(cells[i - 1])
+            assert cells[i - 1]["cell_type"] == "markdown" and before.startswith("### Solution"), (
+                f"{path.name} cell {i}: a solution follows its '### Solution N' heading"
+            )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_code_lines_fit_the_page(path):
+    for i, cell in enumerate(load(path)["cells"]):
+        if cell["cell_type"] != "code" or "remove-cell" in tags(cell):
+            continue
+        long = [line for line in source(cell).splitlines() if len(line) > 79]
+        assert not long, f"{path.name} cell {i}: lines over 79 characters {long[:2]}"
 
 
 def test_config_has_one_repository_url():
