@@ -62,6 +62,7 @@ DOWNLOAD_NOTEBOOKS_JS = """document.addEventListener('DOMContentLoaded', () => {
 
 def setup(app):
     app.add_js_file(None, body=DOWNLOAD_NOTEBOOKS_JS)
+    app.add_css_file("course.css")
     app.connect("config-inited", _add_static_path)
     app.connect("html-page-context", _on_page)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
