@@ -153,3 +153,31 @@ def test_references_cover_claims_papers():
         "leshno1993multilayer",
     ]:
         assert f"{{{key}," in bib, key
+
+
+FLOAT64 = re.compile(r"float64|\.double\(\)")
+
+
+def _statements(code: str) -> list[str]:
+    """Code split into logical statements (bracketed continuation lines joined)."""
+    statements, current, depth = [], [], 0
+    for line in code.splitlines():
+        current.append(line.split("#")[0])
+        depth += sum(line.count(c) for c in "([{") - sum(line.count(c) for c in ")]}")
+        if depth <= 0:
+            statements.append(" ".join(current))
+            current, depth = [], 0
+    return statements + ([" ".join(current)] if current else [])
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_no_float64_reaches_the_device(path):
+    """Apple's MPS has no float64: float64 work stays on the CPU (issue: MPS-safe notebooks)."""
+    for i, cell in enumerate(load(path)["cells"]):
+        if cell["cell_type"] != "code":
+            continue
+        for statement in _statements(source(cell)):
+            if FLOAT64.search(statement):
+                assert "DEVICE" not in statement and ".to(device" not in statement, (
+                    f"{path.name} cell {i}: float64 on the device: {statement.strip()[:120]}"
+                )
