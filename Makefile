@@ -20,7 +20,7 @@ export PYTHONHASHSEED := 0
 # or one-core machine then computes the same sums, no slower than its own timing allows.
 PINNED_ENV := RELU_COURSE_DEVICE=cpu OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-.PHONY: setup lock lint book test unit nbval site browser notebooks robustness lab mindeps serve clean latest
+.PHONY: setup lock lint book test unit nbval seed1 site browser notebooks robustness lab mindeps serve clean latest
 
 ## setup: .venv with the locked environment and the package (editable), the Jupyter kernel, and
 ## Debian's chromium for the browser tests. Every other target runs it first; none installs.
@@ -61,12 +61,16 @@ book: $(STAMP)
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
 	@echo "The website is at file://$(CURDIR)/_build/html/index.html (or run: make serve)"
 
-## test: lint first, then package tests, nbval over every notebook (the one execution), the strict
-## book build from the committed outputs nbval has just verified, and tests of the built site
-## (static checks, then in headless Chromium). `make -j test` is safe: site and browser wait for book.
+## test: lint first, then package tests, nbval over every notebook (the one execution compared with
+## the committed outputs), every notebook once more with base seed 1 (seed1: no comparison, any
+## error fails), the strict book build from the committed outputs nbval has just verified, and
+## tests of the built site (static checks, then in headless Chromium). The kernels run on one
+## thread each, so two targets at a time (TEST_JOBS) keep two cores busy; site and browser wait
+## for book, so any -j is safe. Each target's output is printed when it ends.
+TEST_JOBS ?= 2
 test: setup
 	$(MAKE) --no-print-directory lint
-	$(MAKE) --no-print-directory unit nbval site browser
+	$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target nbval seed1 unit site browser
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests -m "not site and not browser" -q
@@ -89,9 +93,16 @@ notebooks: $(STAMP)
 
 ## robustness: every notebook executed with each base seed in SEEDS (no output comparison, nothing
 ## written); any error, a claims check included, fails. Prints pass/fail and time per notebook and seed.
+## JOBS: kernels at once (one thread each; JOBS=2 on two cores halves the time).
 SEEDS ?= 1 2 3
+JOBS ?= 1
 robustness: $(STAMP)
-	$(PINNED_ENV) $(BIN)/python tests/robustness.py --seeds $(SEEDS) $(NOTEBOOKS)
+	$(PINNED_ENV) $(BIN)/python tests/robustness.py --seeds $(SEEDS) --jobs $(JOBS) $(NOTEBOOKS)
+
+## seed1: every notebook executed once more with base seed 1, as a reader's other draw would run it
+## (no output comparison, nothing written; part of `make test`)
+seed1: $(STAMP)
+	$(PINNED_ENV) $(BIN)/python tests/robustness.py --seeds 1 $(NOTEBOOKS)
 
 ## lab: JupyterLab on book/ with the course's kernel
 lab: $(STAMP)

@@ -123,6 +123,9 @@ def test_torch_dtypes_kept_and_close(case, dtype):
     torch.testing.assert_close(y.double(), ref(x), rtol=tol, atol=tol)
     xg = x.clone().requires_grad_()
     (auto,) = torch.autograd.grad(ref(xg).sum(), xg)
+    if case == "hardswish" and OLD_HARDSWISH_KINK:  # torch < 2.7 differs at the kinks x = +-3
+        keep = x.abs() != 3
+        g, auto = g[keep], auto[keep]
     torch.testing.assert_close(g.double(), auto, rtol=tol, atol=tol)
 
 
