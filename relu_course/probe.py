@@ -31,6 +31,7 @@ __all__ = [
     "grad_norms",
     "weight_matrices",
     "local_affine_map",
+    "hessian_top_eigenvalue",
     "local_derivatives",
     "ActivationTrace",
     "ExactZeroCounter",
@@ -321,6 +322,61 @@ def local_affine_map(model: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, t
     with torch.no_grad():
         b = f(flat) - A @ flat
     return A, b
+
+
+def hessian_top_eigenvalue(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    loss_fn=nn.functional.cross_entropy,
+    iters: int = 50,
+    seed: int = 0,
+) -> float:
+    r"""The largest eigenvalue :math:`\lambda_{\max}` of the Hessian
+    :math:`H = \partial^2 L / \partial \theta^2` of
+    ``L = loss_fn(model(x), y)`` with respect to every trainable parameter.
+
+    Power iteration :math:`v \leftarrow Hv / \lVert Hv \rVert` on
+    Hessian-vector products :math:`Hv = \nabla_\theta (\nabla_\theta L
+    \cdot v)` (two backward passes; :math:`H` is never formed), ``iters``
+    steps from a normal start vector drawn with
+    ``derive_seed(seed)``; the result is the Rayleigh quotient
+    :math:`v^\top H v`. Power iteration finds the eigenvalue of largest
+    *magnitude*; when that one, :math:`\mu`, is negative, a second run on
+    :math:`H - \mu I` (all of whose eigenvalues are :math:`\ge 0`) returns
+    :math:`\lambda_{\max} = \mu + \lambda_{\max}(H - \mu I)`. Stored
+    ``.grad`` tensors are not touched.
+
+    Example::
+
+        >>> torch.manual_seed(0) and None
+        >>> model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
+        >>> x, y = torch.randn(16, 3), torch.randint(0, 2, (16,))
+        >>> hessian_top_eigenvalue(model, x, y) > 0
+        True
+    """
+    from relu_course.device import derive_seed
+
+    params = [p for p in model.parameters() if p.requires_grad]
+    grads = torch.autograd.grad(loss_fn(model(x), y), params, create_graph=True)
+    gen = torch.Generator().manual_seed(derive_seed(seed))
+
+    def power(shift: float) -> float:
+        v = [torch.randn(p.shape, generator=gen).to(p.device) for p in params]
+        eig = 0.0
+        for _ in range(max(iters, 1)):
+            norm = torch.sqrt(sum((a * a).sum() for a in v))
+            v = [a / norm for a in v]
+            hv = torch.autograd.grad(grads, params, v, retain_graph=True)
+            hv = [h.detach() - shift * a for h, a in zip(hv, v)]
+            eig = sum((h * a).sum() for h, a in zip(hv, v)).item()
+            v = hv
+        return eig
+
+    dominant = power(0.0)
+    if dominant >= 0:
+        return dominant
+    return dominant + power(dominant)
 
 
 # --------------------------------------------------------------------------

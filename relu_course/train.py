@@ -52,6 +52,7 @@ __all__ = [
     "fit",
     "fit_seeds",
     "evaluate",
+    "fit_full_batch",
     "LOSSES",
     "OPTIMIZERS",
     "STRATEGIES",
@@ -632,3 +633,90 @@ def _clip_per_copy(params: list[torch.Tensor], max_norm: float) -> None:
     coef = (max_norm / (squares.sqrt() + 1e-6)).clamp(max=1.0)
     for g in grads:
         g.mul_(coef.reshape(-1, *([1] * (g.dim() - 1))))
+
+
+def fit_full_batch(
+    models: Sequence[nn.Module],
+    x: torch.Tensor,
+    y: torch.Tensor,
+    lr: float | Sequence[float],
+    steps: int,
+    optimizer: str = "adam",
+) -> np.ndarray:
+    r"""Train copies of one plain MLP at once on the whole batch
+    ``(x, y)`` with the mean squared error, in place, and return each
+    copy's final training MSE (NaN for a copy that diverged).
+
+    Copy :math:`k` minimises :math:`\frac1n \sum_i (f_k(x_i) - y_i)^2` for
+    ``steps`` full-batch steps of Adam (PyTorch's defaults:
+    :math:`\beta = (0.9, 0.999)`, :math:`\epsilon = 10^{-8}`, bias-corrected
+    moments :math:`\hat m, \hat v`, update
+    :math:`\theta \leftarrow \theta - \eta_k \hat m / (\sqrt{\hat v} +
+    \epsilon)`) or of SGD (:math:`\theta \leftarrow \theta - \eta_k g`), as a
+    loop of ``torch.optim.Adam(model.parameters(), lr)`` over the copies
+    would (both updates are element-wise, so stacking changes nothing but
+    the speed). ``lr`` is one rate for all copies or one per copy, so a
+    whole learning-rate grid times its seeds trains in one call. No history
+    is recorded: this is for the many short fits of a
+    curve (learning-rate grids, seeds), where :func:`fit_seeds`'s per-epoch
+    bookkeeping costs more than the training. Build the copies after
+    :func:`relu_course.seed` so that their seeds go through the package.
+
+    Example::
+
+        >>> from relu_course import nets, seed
+        >>> x = torch.linspace(-1, 1, 50).reshape(-1, 1)
+        >>> models = []
+        >>> for s in range(3):
+        ...     _ = seed(s)
+        ...     models.append(nets.mlp(1, [8], 1))
+        >>> mse = fit_full_batch(models, x, x.abs(), lr=0.01, steps=300)
+        >>> mse.shape, bool((mse < 0.01).all())
+        ((3,), True)
+    """
+    from torch.func import stack_module_state
+
+    if not models or not all(_is_plain_mlp(m) for m in models):
+        raise ValueError("fit_full_batch trains plain MLPs (Linear + activations)")
+    if steps < 0 or not np.all(np.asarray(lr, dtype=float) > 0):
+        raise ValueError("steps must be >= 0 and every lr > 0")
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {OPTIMIZERS}")
+    stacked, _ = stack_module_state(list(models))
+    names = [n for n, p in models[0].named_parameters() if p.requires_grad]
+    params = [stacked[n] for n in names]
+    forward = _bmm_forward(models[0], stacked)
+    k_models = len(models)
+    xs = x.unsqueeze(0).expand(k_models, *x.shape)
+    ys = y.reshape(len(y), -1).unsqueeze(0)
+    rates = torch.as_tensor(
+        np.broadcast_to(np.asarray(lr, dtype=float), (k_models,)).copy(),
+        dtype=x.dtype,
+        device=x.device,
+    )
+    shaped = [rates.reshape(-1, *([1] * (p.dim() - 1))) for p in params]
+    m = [torch.zeros_like(p) for p in params]
+    v = [torch.zeros_like(p) for p in params]
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
+    for step in range(1, steps + 1):
+        out = forward(xs)
+        per_copy = (out.reshape(k_models, len(y), -1) - ys).pow(2).mean((1, 2))
+        grads = torch.autograd.grad(per_copy.sum(), params)
+        with torch.no_grad():
+            for p, g, m_p, v_p, eta in zip(params, grads, m, v, shaped, strict=True):
+                if optimizer == "sgd":
+                    p.sub_(eta * g)
+                    continue
+                m_p.mul_(beta1).add_(g, alpha=1 - beta1)
+                v_p.mul_(beta2).addcmul_(g, g, value=1 - beta2)
+                m_hat = m_p / (1 - beta1**step)
+                denom = (v_p / (1 - beta2**step)).sqrt().add_(eps)
+                p.sub_(eta * m_hat / denom)
+    with torch.no_grad():
+        out = forward(xs)
+        final = (out.reshape(k_models, len(y), -1) - ys).pow(2).mean((1, 2))
+        for k, model in enumerate(models):
+            for name, p in model.named_parameters():
+                if name in stacked:
+                    p.copy_(stacked[name][k])
+    return final.cpu().double().numpy()

@@ -140,3 +140,101 @@ def test_interpolant_matches_numpy_interp_on_a_curve():
 def test_interpolant_rejects_bad_input(knots, values):
     with pytest.raises(ValueError):
         relu_interpolant(knots, values)
+
+
+# --------------------------------------------------------------------------
+# train.fit_full_batch and probe.hessian_top_eigenvalue (chapter 7b)
+# --------------------------------------------------------------------------
+def _copies(seeds, **kwargs):
+    from relu_course import seed
+
+    models = []
+    for s in seeds:
+        seed(s)
+        models.append(mlp_1d(**kwargs))
+    return models
+
+
+def mlp_1d(width=8, activation="relu"):
+    from relu_course.nets import mlp
+
+    return mlp(1, [width], 1, activation=activation, bias=None)
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "sgd"])
+def test_fit_full_batch_matches_one_optimizer_per_copy(optimizer):
+    from relu_course.train import fit_full_batch
+
+    x = torch.linspace(-2, 2, 64).reshape(-1, 1)
+    y = torch.sin(3 * x)
+    rates = [0.01, 0.03, 0.1]
+    stacked = _copies(range(3), activation="tanh")
+    mse = fit_full_batch(stacked, x, y, rates, steps=150, optimizer=optimizer)
+    for model, lr, got in zip(_copies(range(3), activation="tanh"), rates, mse, strict=True):
+        opt_cls = torch.optim.Adam if optimizer == "adam" else torch.optim.SGD
+        opt = opt_cls(model.parameters(), lr=lr)
+        for _ in range(150):
+            opt.zero_grad()
+            nn.functional.mse_loss(model(x), y).backward()
+            opt.step()
+        with torch.no_grad():
+            want = nn.functional.mse_loss(model(x), y).item()
+        assert got == pytest.approx(want, rel=1e-3, abs=1e-6)
+    # the trained weights are written back into the models
+    with torch.no_grad():
+        assert nn.functional.mse_loss(stacked[0](x), y).item() == pytest.approx(mse[0], rel=1e-5)
+
+
+def test_fit_full_batch_one_rate_for_all_and_bad_input():
+    from relu_course.train import fit_full_batch
+
+    x = torch.linspace(-1, 1, 32).reshape(-1, 1)
+    models = _copies(range(2))
+    before = fit_full_batch(models, x, x.abs(), lr=0.01, steps=0)
+    after = fit_full_batch(models, x, x.abs(), lr=0.01, steps=200)
+    assert before.shape == (2,) and (after < before).all()
+    with pytest.raises(ValueError):
+        fit_full_batch(models, x, x.abs(), lr=0.0, steps=10)
+    with pytest.raises(ValueError):
+        fit_full_batch([nn.Sequential(nn.Conv1d(1, 1, 1))], x, x, lr=0.1, steps=1)
+
+
+def test_hessian_top_eigenvalue_matches_the_dense_hessian():
+    from torch.func import functional_call
+
+    from relu_course.probe import hessian_top_eigenvalue
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 3))
+    x, y = torch.randn(32, 3), torch.randint(0, 3, (32,))
+    names = [n for n, _ in model.named_parameters()]
+    shapes = [p.shape for p in model.parameters()]
+    flat = torch.cat([p.detach().reshape(-1) for p in model.parameters()])
+
+    def loss(theta):
+        parts, i = {}, 0
+        for n, s in zip(names, shapes, strict=True):
+            parts[n] = theta[i : i + s.numel()].reshape(s)
+            i += s.numel()
+        return nn.functional.cross_entropy(functional_call(model, parts, (x,)), y)
+
+    dense = torch.autograd.functional.hessian(loss, flat)
+    want = torch.linalg.eigvalsh(dense).max().item()
+    got = hessian_top_eigenvalue(model, x, y, iters=300)
+    assert got == pytest.approx(want, rel=1e-3)
+    assert all(p.grad is None for p in model.parameters())
+
+
+def test_hessian_top_eigenvalue_when_the_dominant_one_is_negative():
+    from relu_course.probe import hessian_top_eigenvalue
+
+    # out = (w0, w1) for x = I; L = -3 w0^2 + w1^2: H = diag(-6, 2)
+    model = nn.Linear(2, 1, bias=False)
+    with torch.no_grad():
+        model.weight.copy_(torch.tensor([[0.3, -0.2]]))
+
+    def loss_fn(out, _):
+        return -3 * out[0, 0] ** 2 + out[1, 0] ** 2
+
+    got = hessian_top_eigenvalue(model, torch.eye(2), None, loss_fn=loss_fn, iters=20)
+    assert got == pytest.approx(2.0, abs=1e-4)
