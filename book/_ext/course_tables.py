@@ -19,7 +19,9 @@ import json
 import math
 from collections import Counter
 from datetime import datetime
+from pathlib import Path
 
+import yaml
 from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
 
@@ -41,10 +43,35 @@ def _entry(*children: nodes.Node) -> nodes.entry:
     return entry
 
 
+def _toc_order(srcdir: str) -> list[str]:
+    """Every file _toc.yml names, in reading order (the book's root first)."""
+    toc = yaml.safe_load((Path(srcdir) / "_toc.yml").read_text(encoding="utf-8"))
+    order = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                order.append(entry["file"])
+            walk(entry.get("sections"))
+
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    walk(toc.get("chapters"))
+    return order
+
+
 def _chapters(directive: SphinxDirective) -> list[str]:
-    """The notebooks of the book, in reading order (their NN_ prefixes), noted as dependencies."""
+    """The notebooks of the book, in the table of contents' order, noted as dependencies.
+
+    A chapter split into parts (``05_tips``, ``05_tips_init``, ``05_tips_depth``, ...) is read in
+    the order _toc.yml gives, which the alphabet does not.
+    """
     env = directive.env
-    docs = sorted(d for d in env.found_docs if str(env.doc2path(d)).endswith(".ipynb"))
+    order = {doc: i for i, doc in enumerate(_toc_order(env.srcdir))}
+    docs = sorted(
+        (d for d in env.found_docs if str(env.doc2path(d)).endswith(".ipynb")),
+        key=lambda d: (order.get(d, len(order)), d),
+    )
     for doc in docs:
         env.note_dependency(str(env.doc2path(doc)))
     return docs
