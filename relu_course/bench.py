@@ -65,7 +65,7 @@ import torch
 import torch.utils.benchmark as _benchmark
 
 from relu_course import activations as _acts
-from relu_course.device import get_device
+from relu_course.device import derive_seed, get_device
 from relu_course.progress import progress as _progress
 
 __all__ = [
@@ -415,7 +415,7 @@ def bench(
     dtype = _dtype(dtype)
     device = torch.device(device) if device is not None else get_device()
     n_threads = _threads(threads)
-    gen = torch.Generator().manual_seed(seed)
+    gen = torch.Generator().manual_seed(derive_seed(int(seed)))
     rows: list[Timing] = []
     for size in _progress(sizes, progress, desc="bench", unit="size", leave=False):
         # Drawn on the CPU and moved, so every device times the same numbers.

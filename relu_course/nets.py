@@ -11,6 +11,7 @@ from torch import nn
 
 from relu_course import activations as _acts
 from relu_course.activations import Maxout  # re-exported: nets.Maxout is public
+from relu_course.device import derive_seed
 from relu_course.init import initialize
 
 __all__ = [
@@ -431,8 +432,9 @@ def fixed_filter_net(
     ``Conv(kernel_size, random, frozen) -> rectifier -> pool(pool_size) -> Flatten -> Linear``.
 
     The filters are drawn from :math:`\mathcal N(0, 2/n_\text{in})` (He normal) with a
-    generator seeded by ``seed`` and never trained (``requires_grad=False``), so only the
-    classifier learns, as in the random-filter experiments of Jarrett et al. (2009).
+    generator seeded by ``derive_seed(seed)`` (the base seed shifts the draw) and never
+    trained (``requires_grad=False``), so only the classifier learns, as in the random-filter
+    experiments of Jarrett et al. (2009).
     ``rectifier``: ``"none"`` (the stage is linear up to the pooling), ``"abs"``
     (:math:`|x|`), a registered activation name (``"relu"``, ``"tanh"``, ...) or a
     sequence of these applied in order (e.g. ``("tanh", "abs")``). ``pool``: ``"avg"``
@@ -458,7 +460,8 @@ def fixed_filter_net(
     conv = nn.Conv2d(in_channels, n_filters, kernel_size, padding=kernel_size // 2)
     from relu_course.init import init_weights_
 
-    init_weights_(conv.weight, "he_normal", generator=torch.Generator().manual_seed(int(seed)))
+    gen = torch.Generator().manual_seed(derive_seed(int(seed)))  # base seed shifts the draw
+    init_weights_(conv.weight, "he_normal", generator=gen)
     with torch.no_grad():
         conv.bias.zero_()
     conv.requires_grad_(False)

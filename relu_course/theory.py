@@ -21,6 +21,7 @@ import torch
 from scipy import optimize
 
 from relu_course import activations as _acts
+from relu_course.device import derive_seed
 
 __all__ = [
     "selu_constants",
@@ -237,7 +238,7 @@ def born_dead_fraction(
     a deeper network are a depth-:math:`L` network. Returns an array of fractions,
     one per entry of ``depths``; its standard error is
     :math:`\sqrt{p(1-p)/n}`. Random numbers are drawn on the CPU with a generator
-    seeded by ``seed`` and moved to ``device``, so CPU, CUDA and MPS simulate the same
+    seeded by ``derive_seed(seed)`` and moved to ``device``, so CPU, CUDA and MPS simulate the same
     networks (fractions can still differ in rare ties, from float32 rounding).
 
     Example::
@@ -265,7 +266,7 @@ def born_dead_fraction(
     device = torch.device(device)
     # Draws come from a CPU generator and are moved, so every device sees the same numbers;
     # the float64 grid is cast to float32 on the CPU (MPS has no float64).
-    gen = torch.Generator().manual_seed(int(seed))
+    gen = torch.Generator().manual_seed(derive_seed(int(seed)))  # the base seed shifts the draw
     dtype = torch.float32
     grid = _grid(in_features, int(points_per_axis), float(radius)).to(dtype).to(device)
 

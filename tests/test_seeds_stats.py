@@ -70,6 +70,24 @@ def test_base_seed_changes_torch_draws_data_splits_and_batches(monkeypatch):
     assert not torch.equal(moons_a.x_train, moons_b.x_train)
 
 
+def test_package_simulations_and_fixed_filters_follow_the_base_seed(monkeypatch):
+    """Draws that take a ``seed=`` argument shift with the base seed too (same seed, new draw)."""
+    from relu_course import theory
+
+    def draws():
+        filters = nets.fixed_filter_net("relu", n_filters=4, seed=3)[0].weight.clone()
+        dead = theory.born_dead_fraction(3, [8], n_networks=200, seed=5)
+        return filters, dead
+
+    monkeypatch.setenv("RELU_COURSE_SEED", "0")
+    filters_0, dead_0 = draws()
+    assert torch.equal(filters_0, draws()[0])  # same base seed, same filters
+    monkeypatch.setenv("RELU_COURSE_SEED", "1")
+    filters_1, dead_1 = draws()
+    assert not torch.equal(filters_0, filters_1)
+    assert not np.array_equal(dead_0, dead_1)
+
+
 def test_fit_uses_the_base_seed_for_batches(monkeypatch):
     split = data.moons(200)
 
