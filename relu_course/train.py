@@ -599,12 +599,17 @@ def _fit_stacked(
             done[k] = done[k] or h.diverged
         if all(done):
             break
-    with torch.no_grad():
-        for k, model in enumerate(models):
-            for name, p in model.named_parameters():
-                if name in stacked:
-                    p.copy_(stacked[name][k])
+    _copy_back(models, stacked)
     return hists
+
+
+@torch.no_grad()
+def _copy_back(models: Sequence[nn.Module], stacked: dict[str, torch.Tensor]) -> None:
+    """Write copy k of the stacked parameters back into ``models[k]``."""
+    for k, model in enumerate(models):
+        for name, p in model.named_parameters():
+            if name in stacked:
+                p.copy_(stacked[name][k])
 
 
 def _per_example_loss(loss: str) -> Callable:
@@ -698,10 +703,12 @@ def fit_full_batch(
     m = [torch.zeros_like(p) for p in params]
     v = [torch.zeros_like(p) for p in params]
     beta1, beta2, eps = 0.9, 0.999, 1e-8
+
+    def per_copy_mse() -> torch.Tensor:
+        return (forward(xs).reshape(k_models, len(y), -1) - ys).pow(2).mean((1, 2))
+
     for step in range(1, steps + 1):
-        out = forward(xs)
-        per_copy = (out.reshape(k_models, len(y), -1) - ys).pow(2).mean((1, 2))
-        grads = torch.autograd.grad(per_copy.sum(), params)
+        grads = torch.autograd.grad(per_copy_mse().sum(), params)
         with torch.no_grad():
             for p, g, m_p, v_p, eta in zip(params, grads, m, v, shaped, strict=True):
                 if optimizer == "sgd":
@@ -713,10 +720,6 @@ def fit_full_batch(
                 denom = (v_p / (1 - beta2**step)).sqrt().add_(eps)
                 p.sub_(eta * m_hat / denom)
     with torch.no_grad():
-        out = forward(xs)
-        final = (out.reshape(k_models, len(y), -1) - ys).pow(2).mean((1, 2))
-        for k, model in enumerate(models):
-            for name, p in model.named_parameters():
-                if name in stacked:
-                    p.copy_(stacked[name][k])
+        final = per_copy_mse()
+    _copy_back(models, stacked)
     return final.cpu().double().numpy()
