@@ -44,22 +44,47 @@ Rules for the evidence, for the next chapter's author:
 5. Every notebook passes with any base seed (``RELU_COURSE_SEED``); run
    ``make robustness`` before committing a chapter.
 
+Computed verdicts (:meth:`ClaimsTable.measure`): the row takes the measured
+effect as an interval over seeds (:mod:`relu_course.stats`), the claimed
+direction and a *margin* declared before measuring (the smallest effect that
+would matter, or the source's own size, e.g. "six times": a ratio margin of
+6), and :func:`verdict` derives the verdict. The author states the verdict the
+prose relies on (``expect=``); the notebook fails when the derived one
+differs, or when the interval sits so close to a boundary that a fresh draw
+would flip it (:func:`boundary_distance`). Exact facts (identities,
+definitions, float properties, hand-built networks) are not rows: the lesson
+demonstrates them with an ``assert``.
+
 Example::
 
     claims = ClaimsTable("02_relu")
-    claims.check("relu(-1000) is 0", source="000", measured=f"{value}",
-                 verdict="confirmed", evidence=value == 0.0,
-                 section="The function")
+    d = stats.paired_difference(relu_acc, tanh_acc)
+    claims.measure("ReLU nets beat tanh nets on digits", source="Glorot 2011",
+                   effect=d, margin=0.01, expect="confirmed",
+                   section="Accuracy")
     claims.show()
+
+The older :meth:`ClaimsTable.check` (a verdict typed next to a boolean) stays
+while the chapters migrate; new notebooks use :meth:`~ClaimsTable.measure`.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import asdict, dataclass
 
-__all__ = ["VERDICTS", "Claim", "ClaimsTable", "slug", "METADATA_KEY"]
+__all__ = [
+    "VERDICTS",
+    "Claim",
+    "ClaimsTable",
+    "slug",
+    "METADATA_KEY",
+    "verdict",
+    "boundary_distance",
+    "evidence_box",
+]
 
 VERDICTS = ("confirmed", "nuanced", "not confirmed", "inconclusive")
 #: Key under which :meth:`ClaimsTable.show` stores the rows in the output metadata.
@@ -100,9 +125,124 @@ class Claim:
             return str(self.seeds)
         return f"{self.agree}/{self.seeds}"
 
-    def verdict_text(self) -> str:
-        """The verdict, with the reason when it is ``inconclusive``."""
-        return f"{self.verdict} ({self.why})" if self.why else self.verdict
+    interval: list | None = None  # [mean, low, high] of the measured effect
+    claimed: str = ""  # the claimed effect, e.g. "> +0.01" or "x >= 6"
+    distance: float | None = None  # nearest deciding boundary, in standard errors
+
+
+DIRECTIONS = ("above", "below", "within")
+
+
+def _check_claim(effect, direction: str, margin: float):
+    from relu_course.stats import Interval
+
+    if not isinstance(effect, Interval):
+        raise TypeError(
+            f"effect must be a relu_course.stats.Interval (mean_interval, paired_difference, "
+            f"ratio_interval), got {type(effect).__name__}"
+        )
+    if direction not in DIRECTIONS:
+        raise ValueError(f"direction must be one of {DIRECTIONS}, got {direction!r}")
+    if effect.n < 2:
+        raise ValueError("an effect measured on one seed has no interval: use >= 3 seeds")
+    if effect.degenerate:
+        raise ValueError(
+            "every seed gave the same value, so the interval has zero width: a deterministic "
+            "outcome is an exact fact (assert it in the lesson, no verdict row), and a measure "
+            "too coarse to differ between seeds (e.g. accuracy on a few hundred images) needs "
+            "more data before it can carry a verdict"
+        )
+    margin = float(margin)
+    if not math.isfinite(margin):
+        raise ValueError(f"margin must be finite, got {margin!r}")
+    null = effect.null
+    if direction == "above" and not margin > null:
+        raise ValueError(f"direction 'above' needs margin > {null:g} (no effect), got {margin:g}")
+    if direction == "below" and not margin < null:
+        raise ValueError(f"direction 'below' needs margin < {null:g} (no effect), got {margin:g}")
+    if direction == "within" and not margin > 0:
+        raise ValueError(f"direction 'within' needs a margin > 0, got {margin:g}")
+    return margin
+
+
+def verdict(effect, direction: str = "above", margin: float = 0.0) -> str:
+    r"""The verdict an interval gives a claim, by the course's rules.
+
+    ``effect``: the measured effect, an :class:`relu_course.stats.Interval` whose
+    ``null`` is "no effect" (0 for differences, 1 for ratios). The claim says the
+    effect lies beyond ``margin`` in ``direction``:
+
+    - ``"above"`` (``margin > null``): the effect is at least ``margin``, e.g. "ReLU
+      beats tanh by at least one accuracy point" (``margin=0.01``) or "six times
+      fewer steps" (a ratio, ``margin=6``). With the interval :math:`[l, h]`:
+      confirmed when :math:`l > \text{null}` and :math:`h \ge m` (a real effect,
+      of the claimed size); *nuanced* when :math:`l > \text{null}` but
+      :math:`h < m` (real, but smaller than claimed); *not confirmed* when
+      :math:`h < m` and :math:`l \le \text{null}` (the claimed size is excluded,
+      and the direction too when :math:`h < \text{null}`); *inconclusive* when
+      the interval holds both no effect and the claimed size.
+    - ``"below"``: the mirror image (``margin < null``).
+    - ``"within"``: an equivalence claim ("harmless", "as fast as"), the effect
+      lies in :math:`[\text{null} - m, \text{null} + m]`: confirmed when the
+      interval lies inside, not confirmed when it lies wholly outside on one
+      side, inconclusive otherwise.
+
+    Raises ``ValueError`` for a one-seed or zero-width (all values equal)
+    interval, a margin on the wrong side of ``null``, or an unknown direction.
+
+    Example::
+
+        >>> from relu_course import stats
+        >>> verdict(stats.mean_interval([0.02, 0.03, 0.025]), "above", 0.01)
+        'confirmed'
+        >>> verdict(stats.mean_interval([0.002, 0.003, 0.004]), "above", 0.01)
+        'nuanced'
+    """
+    margin = _check_claim(effect, direction, margin)
+    low, high, null = effect.low, effect.high, effect.null
+    if direction == "below":  # mirror onto "above"
+        low, high, null, margin = -high, -low, -null, -margin
+    if direction == "within":
+        if null - margin <= low and high <= null + margin:
+            return "confirmed"
+        if low > null + margin or high < null - margin:
+            return "not confirmed"
+        return "inconclusive"
+    real = low > null
+    big_enough = high >= margin
+    if real:
+        return "confirmed" if big_enough else "nuanced"
+    return "inconclusive" if big_enough else "not confirmed"
+
+
+def boundary_distance(effect, direction: str = "above", margin: float = 0.0) -> float:
+    r"""How far the interval's deciding ends lie from the boundaries that decide the
+    verdict, in standard errors (on the interval's own scale: log for ratios).
+
+    A verdict is stable on a fresh draw when this is large: at a distance of
+    :math:`d` standard errors a new draw of the same size moves an end by about
+    :math:`\sqrt 2` standard errors, so it crosses with probability near
+    :math:`\Phi(-d/\sqrt 2)`: about 24% at 1, 8% at 2, 2% at 3.
+    """
+    margin = _check_claim(effect, direction, margin)
+    low, high, null = effect.low, effect.high, effect.null
+    if effect.scale == "ratio":
+        low, high, null, margin = (math.log(v) for v in (low, high, null, margin))
+    if direction == "below":
+        low, high, null, margin = -high, -low, -null, -margin
+    if direction == "within":
+        ends = [abs(low - (null - margin)), abs(high - (null + margin))]
+        ends += [abs(low - (null + margin)), abs(high - (null - margin))]
+        return min(ends) / effect.se
+    return min(abs(low - null), abs(high - margin)) / effect.se
+
+
+def _claimed_text(effect, direction: str, margin: float) -> str:
+    ratio = effect.scale == "ratio"
+    if direction == "within":
+        return f"within {effect.null:g} +- {margin:g}"
+    sign = ">=" if direction == "above" else "<="
+    return f"x {sign} {margin:g}" if ratio else f"{sign} {margin:+g}"
 
 
 class ClaimsTable:
@@ -163,6 +303,95 @@ class ClaimsTable:
             )
         )
 
+    def measure(
+        self,
+        claim: str,
+        source: str,
+        effect,
+        expect: str,
+        margin: float,
+        direction: str = "above",
+        section: str = "",
+        measured: str = "",
+        why: str = "",
+        min_distance: float = 1.0,
+        condition: str = "",
+        otherwise=None,
+        digits: int = 3,
+        percent: bool = False,
+    ) -> str:
+        """Add a row whose verdict is computed from ``effect`` by :func:`verdict`.
+
+        ``effect``: the measured :class:`~relu_course.stats.Interval` (over seeds);
+        ``direction``/``margin``: the claim, declared before measuring (see
+        :func:`verdict`); ``expect``: the verdict the prose relies on. Raises
+        ``AssertionError`` when the computed verdict differs, or when an end of
+        the interval lies within ``min_distance`` standard errors of a deciding
+        boundary (a fresh draw would likely flip it: add seeds, or widen the gap).
+        ``measured``: a short description of what was measured (the interval
+        is appended in words, with ``digits`` decimals, times 100 with ``%`` when
+        ``percent``); ``why``: required for ``"inconclusive"`` and ``"nuanced"``.
+
+        A *conditional* claim ("under Adam, not under SGD") passes the effect
+        under the condition as ``effect``, names it in ``condition``, and passes
+        the effect without it as ``otherwise``: the row is ``"nuanced"`` when the
+        claim is confirmed under the condition and not confirmed otherwise.
+        Returns the verdict.
+        """
+        if expect not in VERDICTS:
+            raise ValueError(f"expect must be one of {VERDICTS}, got {expect!r}")
+        if bool(condition) != (otherwise is not None):
+            raise ValueError("a conditional claim needs both condition= and otherwise=")
+        got = verdict(effect, direction, margin)
+        distance = boundary_distance(effect, direction, margin)
+        words = effect.describe(digits, percent=percent)
+        text = f"{measured}: {words}" if measured else words
+        if otherwise is not None:
+            got_else = verdict(otherwise, direction, margin)
+            distance = min(distance, boundary_distance(otherwise, direction, margin))
+            text = f"{text}; otherwise {otherwise.describe(digits, percent=percent)}"
+            got = (
+                "nuanced"
+                if (got, got_else) == ("confirmed", "not confirmed")
+                else (f"{got} under {condition}, {got_else} otherwise")
+            )
+        if got != expect:
+            raise AssertionError(
+                f"[{self.chapter}] {claim}: the interval gives {got!r}, the text says "
+                f"{expect!r} ({text}; claimed {_claimed_text(effect, direction, margin)})"
+            )
+        if distance < min_distance:
+            raise AssertionError(
+                f"[{self.chapter}] {claim}: the verdict {got!r} sits {distance:.2f} standard "
+                f"errors from a boundary (< {min_distance:g}); a fresh draw would flip it: "
+                f"add seeds or a larger effect before calling it a finding ({text})"
+            )
+        if got in ("inconclusive", "nuanced") and not (why.strip() or condition):
+            raise ValueError(f"a {got} verdict needs why=... (what limits it)")
+        agree = (
+            effect.count_above(effect.null)
+            if direction == "above"
+            else effect.count_below(effect.null)
+            if direction == "below"
+            else effect.count(lambda v: abs(v - effect.null) <= margin)
+        )
+        self.rows.append(
+            Claim(
+                claim,
+                source,
+                text,
+                got,
+                section,
+                effect.n,
+                agree,
+                why.strip() or (f"only {condition}" if condition else ""),
+                [effect.mean, effect.low, effect.high],
+                _claimed_text(effect, direction, margin),
+                round(float(distance), 2),
+            )
+        )
+        return got
+
     def markdown(self) -> str:
         """The table as Markdown: claim, source, measured, verdict."""
         return _markdown_table(
@@ -191,7 +420,7 @@ class ClaimsTable:
         return {v: sum(r.verdict == v for r in self.rows) for v in VERDICTS}
 
 
-_OPTIONAL = ("section", "seeds", "agree", "why")
+_OPTIONAL = ("section", "seeds", "agree", "why", "interval", "claimed", "distance")
 
 
 def load(paths) -> list[dict]:
@@ -276,4 +505,36 @@ def table(rows: list[dict], columns=("chapter", "claim", "measured", "verdict"))
     )
 
 
-__all__ += ["load", "table"]
+EVIDENCE_BOX_MARK = "<!-- evidence-box: {path} -->"
+
+
+def evidence_box(rows: list[dict], path: str) -> str:
+    """The *What the evidence says* section of a lesson, generated from the rows of its
+    evidence notebook (:func:`load`), so that it cannot drift from them.
+
+    ``path``: the evidence notebook relative to the lesson (e.g.
+    ``"evidence/02_relu.ipynb"``); each row links to its section there. The
+    first line is a marker (an HTML comment) that ``tests/sync_evidence.py``
+    finds the cell by. Returns Markdown: one bullet per claim, the verdict in
+    bold, then what was measured.
+    """
+    lines = [
+        EVIDENCE_BOX_MARK.format(path=path),
+        "## What the evidence says",
+        "",
+        f"Each claim below is measured over seeds in [the evidence notebook]({path}); "
+        "the verdict is computed from the interval. Follow a link for the design and "
+        "the figure.",
+        "",
+    ]
+    for row in rows:
+        anchor = f"#{slug(row['section'])}" if row.get("section") else ""
+        measured = row["measured"].replace("|", "/")
+        why = f" ({row['why']})" if row.get("why") else ""
+        lines.append(
+            f"- [{row['claim']}]({path}{anchor}): **{row['verdict']}**{why}. Measured: {measured}."
+        )
+    return "\n".join(lines)
+
+
+__all__ += ["load", "table", "EVIDENCE_BOX_MARK"]

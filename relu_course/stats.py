@@ -47,6 +47,10 @@ def _values(values, what: str = "values") -> np.ndarray:
     arr = np.asarray(values, dtype=np.float64).reshape(-1)
     if arr.size == 0:
         raise ValueError(f"{what} is empty")
+    if np.isnan(arr).any():
+        raise ValueError(f"{what} contain NaN (a diverged run?): score it explicitly first")
+    if np.isinf(arr).any():
+        raise ValueError(f"{what} contain inf (a diverged run?): score it explicitly first")
     return arr
 
 
@@ -57,6 +61,14 @@ class Interval:
     ``low``/``high`` are the interval's ends; ``values`` the values it was
     computed from (per seed). With one value the interval is that value,
     infinitely wide: nothing can be concluded from it.
+
+    ``null`` is the value of "no effect" on the interval's scale: 0 for a
+    mean or a difference, 1 for a ratio (:func:`ratio_interval`, whose ``se``
+    is the standard error of the mean *log* ratio, ``scale == "ratio"``).
+    ``degenerate``: more than one value and all equal, so the interval has
+    zero width. Such an interval is no evidence of precision (e.g. paired
+    accuracies on a small test set that happen to coincide) and
+    :func:`relu_course.claims.verdict` refuses it.
     """
 
     mean: float
@@ -66,6 +78,13 @@ class Interval:
     se: float
     confidence: float = 0.95
     values: tuple[float, ...] = field(default=(), repr=False)
+    null: float = 0.0
+    scale: str = "difference"
+
+    @property
+    def degenerate(self) -> bool:
+        """More than one value, all equal: a zero-width interval that proves nothing."""
+        return self.n > 1 and self.se == 0.0
 
     def above(self, threshold: float = 0.0) -> bool:
         """The whole interval lies above ``threshold`` (strictly)."""
@@ -101,10 +120,32 @@ class Interval:
         return f"{self.mean:{spec}} [{self.low:{spec}}, {self.high:{spec}}]"
 
     def __str__(self) -> str:
-        text = f"{self.format()} ({self.n} seeds"
+        if self.scale == "ratio":
+            text = f"x{self.format(sign=False)} ({self.n} seeds"
+        else:
+            text = f"{self.format()} ({self.n} seeds"
         if self.values:
-            text += f", {self.count_above(0.0)}/{self.n} > 0"
+            text += f", {self.count_above(self.null)}/{self.n} > {self.null:g}"
+        if self.degenerate:
+            text += ", all equal"
         return text + ")"
+
+    def describe(self, digits: int = 2, unit: str = "", percent: bool = False) -> str:
+        """The interval in words, for a sentence: ``"0.028 (95% interval 0.008 to
+        0.049, 5 seeds)"``; ``percent=True`` shows values times 100 with ``%``
+        (or ``unit``), e.g. for accuracies."""
+        k = 100.0 if percent else 1.0
+        unit = unit or ("%" if percent else "")
+        if self.scale == "ratio":
+            mean, low, high, unit = self.mean, self.low, self.high, unit or "x"
+        else:
+            mean, low, high = self.mean * k, self.low * k, self.high * k
+
+        def num(v: float) -> str:
+            return f"{v:.{digits}f}{unit}"
+
+        level = f"{self.confidence * 100:g}%"
+        return f"{num(mean)} ({level} interval {num(low)} to {num(high)}, {self.n} seeds)"
 
 
 def mean_interval(values: Sequence[float], confidence: float = 0.95) -> Interval:
@@ -126,8 +167,6 @@ def mean_interval(values: Sequence[float], confidence: float = 0.95) -> Interval
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
     arr = _values(values)
-    if np.isnan(arr).any():
-        raise ValueError("values contain NaN (a diverged run?): score it explicitly first")
     n, mean = arr.size, float(arr.mean())
     if n == 1:
         return Interval(mean, -math.inf, math.inf, 1, math.inf, confidence, (mean,))
@@ -151,9 +190,10 @@ def paired_difference(
         >>> paired_difference([3.0, 4.0, 5.0], [1.0, 2.5, 3.0]).mean
         1.8333333333333333
     """
+    shape_a, shape_b = np.shape(a), np.shape(b)
+    if shape_a != shape_b:
+        raise ValueError(f"paired values need the same shape, got {shape_a} and {shape_b}")
     a_arr, b_arr = _values(a, "a"), _values(b, "b")
-    if a_arr.shape != b_arr.shape:
-        raise ValueError(f"paired values need the same length, got {a_arr.size} and {b_arr.size}")
     return mean_interval(a_arr - b_arr, confidence)
 
 
@@ -169,6 +209,9 @@ def ratio_interval(a: Sequence[float], b: Sequence[float], confidence: float = 0
         >>> round(ratio_interval([2.0, 4.0, 8.0], [1.0, 2.0, 4.0]).mean, 6)
         2.0
     """
+    shape_a, shape_b = np.shape(a), np.shape(b)
+    if shape_a != shape_b:
+        raise ValueError(f"paired values need the same shape, got {shape_a} and {shape_b}")
     a_arr, b_arr = _values(a, "a"), _values(b, "b")
     if (a_arr <= 0).any() or (b_arr <= 0).any():
         raise ValueError("ratio_interval needs positive values")
@@ -181,6 +224,8 @@ def ratio_interval(a: Sequence[float], b: Sequence[float], confidence: float = 0
         log.se,
         confidence,
         tuple(float(v) for v in a_arr / b_arr),
+        null=1.0,
+        scale="ratio",
     )
 
 

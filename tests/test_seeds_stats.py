@@ -165,7 +165,7 @@ def test_paired_difference_cancels_what_the_pairs_share():
     assert stats.paired_difference(a, b).above(0.0)
     # unpaired, the spread would swamp the effect
     assert stats.mean_interval(a).contains(np.mean(b))
-    with pytest.raises(ValueError, match="same length"):
+    with pytest.raises(ValueError, match="same shape"):
         stats.paired_difference([1, 2], [1, 2, 3])
 
 
