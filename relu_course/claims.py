@@ -128,6 +128,7 @@ class Claim:
     interval: list | None = None  # [mean, low, high] of the measured effect
     claimed: str = ""  # the claimed effect, e.g. "> +0.01" or "x >= 6"
     distance: float | None = None  # nearest deciding boundary, in standard errors
+    citations: list | None = None  # bibliography keys, for a claim checked by citation
 
 
 DIRECTIONS = ("above", "below", "within")
@@ -392,6 +393,37 @@ class ClaimsTable:
         )
         return got
 
+    def cite(
+        self,
+        claim: str,
+        source: str,
+        verdict: str,
+        references: list[str],
+        measured: str,
+        section: str = "",
+        why: str = "",
+    ) -> None:
+        """Add a row decided by the literature, not by a measurement (a date, who was
+        first): ``references`` are keys of ``book/references.bib`` (a test checks that
+        they exist), ``measured`` says what they show."""
+        if verdict not in VERDICTS:
+            raise ValueError(f"verdict must be one of {VERDICTS}, got {verdict!r}")
+        if not references or not all(isinstance(k, str) and k for k in references):
+            raise ValueError("a claim checked by citation needs references=[bib keys]")
+        if verdict == "inconclusive" and not why.strip():
+            raise ValueError("an inconclusive verdict needs why=...")
+        self.rows.append(
+            Claim(
+                claim,
+                source,
+                measured,
+                verdict,
+                section,
+                why=why.strip(),
+                citations=list(references),
+            )
+        )
+
     def markdown(self) -> str:
         """The table as Markdown: claim, source, measured, verdict."""
         return _markdown_table(
@@ -420,7 +452,16 @@ class ClaimsTable:
         return {v: sum(r.verdict == v for r in self.rows) for v in VERDICTS}
 
 
-_OPTIONAL = ("section", "seeds", "agree", "why", "interval", "claimed", "distance")
+_OPTIONAL = (
+    "section",
+    "seeds",
+    "agree",
+    "why",
+    "interval",
+    "claimed",
+    "distance",
+    "citations",
+)
 
 
 def load(paths) -> list[dict]:

@@ -150,3 +150,17 @@ def test_evidence_box_links_each_row_to_its_section():
     assert box.splitlines()[0] == "<!-- evidence-box: evidence/02_relu.ipynb -->"
     assert "## What the evidence says" in box
     assert "[A claim](evidence/02_relu.ipynb#speed-threads): **confirmed**" in box
+
+
+def test_cite_records_references_and_refuses_none():
+    table = claims.ClaimsTable("02_relu")
+    table.cite(
+        "first used in a dynamical network in 2000",
+        "source",
+        "not confirmed",
+        ["hartline1958spatial"],
+        "threshold-linear units in 1958",
+    )
+    assert table.rows[0].citations == ["hartline1958spatial"] and table.rows[0].seeds is None
+    with pytest.raises(ValueError, match="references"):
+        table.cite("x", "y", "confirmed", [], "z")
