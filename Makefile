@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
+NOTEBOOKS := $(sort $(wildcard book/*.ipynb book/evidence/*.ipynb))
 LINTED := relu_course tests book
 # The lock (requirements.txt) is resolved on Python 3.11, the oldest that numpy 2.4, scipy 1.17,
 # scikit-learn 1.9 and IPython 9 support; `make setup` refuses an older python3 in one line.
@@ -90,6 +90,7 @@ browser: book $(CHROMIUM)
 ## dropping per-cell timestamps so a re-run diffs only where an output changed; prints each time
 notebooks: $(STAMP)
 	$(PINNED_ENV) $(BIN)/python tests/execute_notebooks.py $(NOTEBOOKS)
+	$(BIN)/python tests/sync_evidence.py
 
 ## robustness: every notebook executed with each base seed in SEEDS (no output comparison, nothing
 ## written); any error, a claims check included, fails. Prints pass/fail and time per notebook and seed.

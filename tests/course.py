@@ -46,7 +46,34 @@ def toc_files() -> list[str]:
 
 
 def notebooks() -> list[Path]:
-    return sorted(p for p in BOOK.glob("*.ipynb"))
+    """Every notebook of the book: lessons and legacy chapters in book/, evidence in
+    book/evidence/."""
+    return sorted([*BOOK.glob("*.ipynb"), *BOOK.glob("evidence/*.ipynb")])
+
+
+def docname(path: Path) -> str:
+    """The notebook's name in _toc.yml and on the site: ``book/evidence/02_relu``."""
+    return path.relative_to(ROOT).with_suffix("").as_posix()
+
+
+def kind(path: Path) -> str:
+    """``lesson``, ``evidence`` or ``legacy`` (see relu_course.pages.kind)."""
+    from relu_course.pages import kind as page_kind
+
+    return page_kind(load(path))
+
+
+def lessons() -> list[Path]:
+    return [p for p in notebooks() if kind(p) == "lesson"]
+
+
+def evidence() -> list[Path]:
+    return [p for p in notebooks() if kind(p) == "evidence"]
+
+
+def with_claims() -> list[Path]:
+    """Notebooks that end with a claims table: evidence and legacy chapters."""
+    return [p for p in notebooks() if kind(p) != "lesson"]
 
 
 def load(path: Path) -> dict:

@@ -1,16 +1,21 @@
 """Tables the book assembles from its executed notebooks, never typed by hand.
 
-``claims-ledger``: every chapter's "Claims checked" rows in one table. The rows
-are read from the executed chapter notebooks (the outputs that
-``ClaimsTable.show()`` leaves, via :func:`relu_course.claims.load`), never typed
-by hand, so the ledger cannot drift from the chapters. ``make test`` checks with
-nbval that the stored outputs match a fresh run. Each row links to the section
-of its chapter where the claim is measured.
+``claims-ledger``: every "Claims checked" row of the evidence notebooks (and of the
+chapters not yet split into lesson and evidence), grouped by chapter, the verdict
+first, with buttons that filter by verdict. The rows are read from the executed
+notebooks (the outputs that ``ClaimsTable.show()`` leaves, via
+:func:`relu_course.claims.load`), never typed by hand, so the ledger cannot drift
+from them. Each row links to the section where the claim is measured.
 
-``learning-path``: per chapter, the reading time (words at 200 per minute), the
-number of code cells, and the execution time of the committed run (the
-``relu_course.run_time_s`` that `make notebooks` stores in each notebook's
-metadata).
+``learning-path``: per page of the course, the realistic time
+(:func:`relu_course.pages.reading_minutes`: prose, visible code and figures) and
+the execution time of the committed run (the ``relu_course.run_time_s`` that
+`make notebooks` stores in each notebook's metadata).
+
+``activation-table``: the registered activations (formula, derivative, range,
+zero-centred, smooth, initialisation, where used) with their measured cost, read
+from the output metadata ``relu_course_costs`` of the evidence notebook that
+times them.
 """
 
 from __future__ import annotations
@@ -27,14 +32,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from relu_course.claims import VERDICTS, load, slug
 
-COLUMNS = (
-    "Chapter",
-    "Claim",
-    "Source",
-    "Measured",
-    "Seeds agreeing",
-    "Verdict",
-)
+COLUMNS = ("Verdict", "Claim", "Measured", "Seeds agreeing", "Source")
 
 
 def _entry(*children: nodes.Node) -> nodes.entry:
@@ -126,38 +124,73 @@ def _verdict(row: dict) -> nodes.Node:
     return verdict
 
 
+def _verdict_class(verdict: str) -> str:
+    return "verdict-" + verdict.replace(" ", "-")
+
+
+FILTER_HTML = (
+    '<div class="ledger-filter" role="group" aria-label="Filter the claims by verdict">'
+    '<span>Show:</span> <button type="button" data-verdict="all" aria-pressed="true">all</button>'
+    + "".join(
+        f' <button type="button" data-verdict="{_verdict_class(v)}" aria-pressed="false">{v}'
+        "</button>"
+        for v in VERDICTS
+    )
+    + "</div>"
+)
+
+
 class ClaimsLedger(SphinxDirective):
-    """Render the ledger from the chapter notebooks in the table of contents, in order."""
+    """The ledger: one table per chapter, in the table of contents' order."""
 
     def run(self) -> list[nodes.Node]:
-        chapters = _chapters(self)
-        rows = [(doc, r) for doc in chapters for r in load(self.env.doc2path(doc))]
-        counts = Counter(r["verdict"] for _, r in rows)
-        summary = nodes.paragraph(
-            text=(
-                f"{len(rows)} claims from {len(chapters)} chapters: "
-                + ", ".join(f"{counts.get(v, 0)} {v}" for v in VERDICTS)
-                + "."
-            )
-        )
-        cells = [
-            [
-                _title_link(self, doc, slug(r["section"]) if r["section"] else ""),
-                nodes.Text(r["claim"]),
-                nodes.Text(r["source"]),
-                nodes.Text(r["measured"]),
-                nodes.Text(_seeds_text(r)),
-                _verdict(r),
+        from relu_course.pages import kind
+
+        chapters = [
+            doc
+            for doc in _chapters(self)
+            if kind(self.env.doc2path(doc)) in ("evidence", "legacy")
+        ]
+        per_doc = [(doc, load(self.env.doc2path(doc))) for doc in chapters]
+        rows = [r for _, doc_rows in per_doc for r in doc_rows]
+        counts = Counter(r["verdict"] for r in rows)
+        out: list[nodes.Node] = [
+            nodes.paragraph(
+                text=(
+                    f"{len(rows)} claims from {len(chapters)} notebooks: "
+                    + ", ".join(f"{counts.get(v, 0)} {v}" for v in VERDICTS)
+                    + "."
+                )
+            ),
+            nodes.raw("", FILTER_HTML, format="html"),
+        ]
+        for doc, doc_rows in per_doc:
+            if not doc_rows:
+                continue
+            title = nodes.paragraph(classes=["ledger-chapter"])
+            title += nodes.strong("", "", _title_link(self, doc))
+            out.append(title)
+            cells = [
+                [
+                    _verdict(r),
+                    _claim_link(self, doc, r),
+                    nodes.Text(r["measured"]),
+                    nodes.Text(_seeds_text(r)),
+                    nodes.Text(r["source"]),
+                ]
+                for r in doc_rows
             ]
-            for doc, r in rows
-        ]
-        return [
-            summary,
-            _table((11, 34, 9, 26, 8, 12), COLUMNS, cells, ["claims-ledger"]),
-        ]
+            table = _table((14, 34, 34, 8, 10), COLUMNS, cells, ["claims-ledger"])
+            for row, r in zip(table.traverse(nodes.row)[1:], doc_rows):
+                row["classes"].append(_verdict_class(r["verdict"]))
+            out.append(table)
+        return out
 
 
-WORDS_PER_MINUTE = 200
+def _claim_link(directive: SphinxDirective, doc: str, row: dict) -> nodes.reference:
+    link = _title_link(directive, doc, slug(row["section"]) if row["section"] else "")
+    link.children = [nodes.Text(row["claim"])]
+    return link
 
 
 def _seconds(cell: dict) -> float:
@@ -175,60 +208,143 @@ def _seconds(cell: dict) -> float:
     return (parse(end) - parse(start)).total_seconds()
 
 
+def _run_seconds(doc: str, nb: dict) -> float:
+    # `make notebooks` keeps one run time per notebook (per-cell timestamps are
+    # stripped so that re-runs diff cleanly); older notebooks carry the timestamps
+    run = nb.get("metadata", {}).get("relu_course", {}).get("run_time_s")
+    if run is None:
+        run = sum(_seconds(c) for c in nb["cells"] if c["cell_type"] == "code")
+    if run <= 0:
+        raise ValueError(f"{doc}: no execution timestamps; re-run `make notebooks`")
+    return run
+
+
 class LearningPath(SphinxDirective):
-    """Reading time, code cells and measured execution time of every chapter."""
+    """Realistic time and run time of every page of the course (lessons, and chapters
+    not yet split), then of the evidence notebooks."""
 
     def run(self) -> list[nodes.Node]:
-        rows, total_read, total_run = [], 0, 0.0
+        from relu_course.pages import kind, reading_minutes
+
+        course, evidence = [], []
         for doc in _chapters(self):
             nb = json.loads(open(self.env.doc2path(doc), encoding="utf-8").read())
-
-            def text(c: dict) -> str:
-                return "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
-
-            words = sum(len(text(c).split()) for c in nb["cells"] if c["cell_type"] == "markdown")
-            code = [c for c in nb["cells"] if c["cell_type"] == "code"]
-            minutes = math.ceil(words / WORDS_PER_MINUTE)
-            # `make notebooks` keeps one run time per notebook (per-cell timestamps are
-            # stripped so that re-runs diff cleanly); older notebooks carry the timestamps
-            run = nb.get("metadata", {}).get("relu_course", {}).get("run_time_s")
-            if run is None:
-                run = sum(_seconds(c) for c in code)
-            if run <= 0:
-                raise ValueError(f"{doc}: no execution timestamps; re-run `make notebooks`")
-            total_read, total_run = total_read + minutes, total_run + run
-            rows.append(
+            (evidence if kind(nb) == "evidence" else course).append(
+                (doc, kind(nb), reading_minutes(nb), _run_seconds(doc, nb))
+            )
+        out = []
+        for caption, pages in (("The course", course), ("The evidence", evidence)):
+            rows = [
                 [
                     _title_link(self, doc),
+                    nodes.Text("lesson" if k == "lesson" else k),
                     nodes.Text(f"{minutes} min"),
-                    nodes.Text(str(len(code))),
                     nodes.Text(f"{run:.0f} s"),
                 ]
-            )
-        rows.append(
-            [
-                nodes.strong(text="Whole course"),
-                nodes.Text(f"{total_read} min"),
-                nodes.Text(""),
-                nodes.Text(f"{total_run / 60:.1f} min"),
+                for doc, k, minutes, run in pages
             ]
-        )
-        return [
-            _table(
-                (46, 18, 14, 22),
-                (
-                    "Chapter",
-                    "Reading time",
-                    "Code cells",
-                    "Run time (2-core CPU)",
-                ),
-                rows,
-                ["learning-path"],
+            total = sum(m for _, _, m, _ in pages)
+            rows.append(
+                [
+                    nodes.strong(text=f"{caption}: all"),
+                    nodes.Text(""),
+                    nodes.Text(f"{total // 60} h {total % 60:02d} min"),
+                    nodes.Text(f"{sum(r for *_, r in pages) / 60:.1f} min"),
+                ]
             )
-        ]
+            out.append(
+                _table(
+                    (46, 14, 18, 22),
+                    ("Page", "Kind", "Realistic time", "Run time (1 CPU thread)"),
+                    rows,
+                    ["learning-path"],
+                )
+            )
+        return out
+
+
+COSTS_KEY = "relu_course_costs"
+
+
+def _costs(path) -> dict:
+    nb = json.loads(open(path, encoding="utf-8").read())
+    for cell in nb["cells"]:
+        for out in cell.get("outputs", []) if cell["cell_type"] == "code" else []:
+            found = (out.get("metadata") or {}).get(COSTS_KEY)
+            if found:
+                return found
+    raise ValueError(f"{path} has no {COSTS_KEY} output: execute it")
+
+
+def _math(latex: str) -> nodes.Node:
+    return nodes.math(latex, latex)
+
+
+def _range_text(low: float, high: float) -> str:
+    def end(v: float) -> str:
+        return "\\infty" if v == math.inf else "-\\infty" if v == -math.inf else f"{v:g}"
+
+    return f"({end(low)}, {end(high)})"
+
+
+class ActivationTable(SphinxDirective):
+    """The registered activations with their measured cost (``:costs:`` names the
+    evidence notebook that times them, relative to the source directory)."""
+
+    option_spec = {"costs": str}
+
+    def run(self) -> list[nodes.Node]:
+        from relu_course import activations
+
+        path = Path(self.env.srcdir) / self.options["costs"]
+        self.env.note_dependency(str(path))
+        costs = _costs(path)
+        rows = []
+        for name in activations.names():
+            act = activations.get(name)
+            if act.name != name:  # an alias (swish) is listed under its canonical name
+                continue
+            ratio = costs["ratios"].get(name)
+            cost = (
+                f"{ratio['mean']:.1f}x [{ratio['low']:.1f}, {ratio['high']:.1f}]" if ratio else "-"
+            )
+            rows.append(
+                [
+                    nodes.Text(act.display_name),
+                    _math(act.formula),
+                    _math(act.derivative_formula),
+                    _math(_range_text(*act.output_range)),
+                    nodes.Text("yes" if act.zero_centred else "no"),
+                    nodes.Text("yes" if act.smooth else "no"),
+                    nodes.Text(cost),
+                    nodes.Text(act.init),
+                    nodes.Text(act.used_in),
+                ]
+            )
+        note = nodes.paragraph(
+            text=(
+                f"Cost: time of the {costs['pass']} pass on {costs['size']:,} {costs['dtype']} "
+                f"elements ({costs['threads']} CPU thread), as a multiple of copying the same "
+                "tensor, with its 95% interval over interleaved repeats."
+            )
+        )
+        header = (
+            "Activation",
+            "Formula",
+            "Derivative",
+            "Range",
+            "Zero-centred",
+            "Smooth",
+            "Cost (x copy)",
+            "Initialisation",
+            "Used in",
+        )
+        return [note, _table((10, 20, 20, 9, 6, 6, 9, 8, 12), header, rows, ["activation-table"])]
 
 
 def setup(app):
     app.add_directive("claims-ledger", ClaimsLedger)
     app.add_directive("learning-path", LearningPath)
+    app.add_directive("activation-table", ActivationTable)
+    app.add_js_file("ledger.js")
     return {"parallel_read_safe": True, "parallel_write_safe": True}
