@@ -17,13 +17,37 @@ Shortcuts for every registered activation are available at the top level::
 
 from __future__ import annotations
 
+from importlib import metadata as _metadata
 from typing import Any
 
 from relu_course import activations
+from relu_course import layers as _layers
 from relu_course.activations import Activation, get, names, shortcut_doc
 from relu_course.device import base_seed, derive_seed, get_device, seed
 
-__version__ = "0.1.0"
+# Maxout, GLU and SwiGLU live in relu_course.layers; their old home, relu_course.activations,
+# still offers them (notebooks and readers' code import them from there).
+for _name in _layers.__all__:
+    setattr(activations, _name, getattr(_layers, _name))
+
+
+def _version() -> str:
+    """The version in ``pyproject.toml``, its one home: from the installed package's
+    metadata, or from the file itself when the package runs from a source tree."""
+    try:
+        return _metadata.version("relu-course")
+    except _metadata.PackageNotFoundError:
+        import re
+        from pathlib import Path
+
+        toml = Path(__file__).resolve().parent.parent / "pyproject.toml"
+        found = (
+            re.search(r'^version = "([^"]+)"', toml.read_text(), re.M) if toml.exists() else None
+        )
+        return found.group(1) if found else "0+unknown"
+
+
+__version__ = _version()
 
 __all__ = [
     "Activation",

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import functools
 import math
+import numbers
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,9 +51,7 @@ from torch import nn
 __all__ = [
     "Activation",
     "ShiftedReLU",
-    "Maxout",
-    "GLU",
-    "SwiGLU",
+    "ActivationLayer",
     "get",
     "names",
     "module_types",
@@ -314,91 +313,20 @@ class ShiftedReLU(nn.Module):
         return f"shift={self.shift}"
 
 
-class Maxout(nn.Module):
-    r"""Maxout layer (Goodfellow et al. 2013): :math:`h_j(x) = \max_{k} (W_{jk} x + b_{jk})`.
-
-    Each of the ``out_features`` units takes the maximum over ``pieces``
-    affine functions of the input. Shape: (N, in_features) -> (N, out_features).
-    With ``pieces=2`` one unit can be ReLU (pieces x and 0), leaky ReLU (x and
-    ax) or the absolute value (x and -x).
-
-    Example::
-
-        >>> Maxout(3, 4, pieces=2)(torch.zeros(5, 3)).shape
-        torch.Size([5, 4])
-    """
-
-    def __init__(self, in_features: int, out_features: int, pieces: int = 2) -> None:
-        super().__init__()
-        if pieces < 1:
-            raise ValueError(f"pieces must be >= 1, got {pieces}")
-        self.out_features, self.pieces = out_features, pieces
-        self.linear = nn.Linear(in_features, out_features * pieces)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        z = self.linear(x).view(*x.shape[:-1], self.out_features, self.pieces)
-        return z.amax(dim=-1)
-
-
-class GLU(nn.Module):
-    r"""Gated linear unit layer (Dauphin et al. 2017; Shazeer 2020):
-    :math:`h(x) = g(x W + b) \odot (x V + c)`.
-
-    Two affine maps of the input; one goes through the gate activation ``g``
-    and multiplies the other element by element. Not element-wise in ``x``:
-    like :class:`Maxout` it is a layer with its own weights (``2 *
-    out_features`` affine outputs). ``gate`` is a registered name:
-    ``"sigmoid"`` gives the original GLU (what ``torch.nn.functional.glu``
-    computes on the layer's affine outputs), ``"silu"`` gives SwiGLU, the
-    feed-forward block of recent transformers (PaLM, LLaMA), ``"gelu"``
-    GEGLU, ``"relu"`` ReGLU. Shape: (..., in_features) -> (..., out_features).
-
-    Example::
-
-        >>> GLU(3, 4)(torch.zeros(5, 3)).shape
-        torch.Size([5, 4])
-        >>> SwiGLU(3, 4).gate_name
-        'silu'
-    """
-
-    def __init__(self, in_features: int, out_features: int, gate: str = "sigmoid") -> None:
-        super().__init__()
-        self.out_features = out_features
-        self.gate_name = get(gate).name
-        self.gate = get(gate).module()
-        # One Linear for both maps: the first half is the value, the second the gate
-        # (the order of ``torch.nn.functional.glu``).
-        self.linear = nn.Linear(in_features, 2 * out_features)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        value, gate = self.linear(x).chunk(2, dim=-1)
-        return value * self.gate(gate)
-
-    def extra_repr(self) -> str:
-        return f"gate={self.gate_name!r}"
-
-
-class SwiGLU(GLU):
-    r"""SwiGLU (Shazeer 2020): :math:`h(x) = \mathrm{SiLU}(x W + b) \odot (x V + c)`.
-
-    :class:`GLU` with the SiLU (swish) gate. Shape: (..., in_features) ->
-    (..., out_features).
-
-    Example::
-
-        >>> SwiGLU(2, 3)(torch.ones(4, 2)).shape
-        torch.Size([4, 3])
-    """
-
-    def __init__(self, in_features: int, out_features: int) -> None:
-        super().__init__(in_features, out_features, gate="silu")
-
-
 # --------------------------------------------------------------------------
 # The Activation object and the registry.
 # --------------------------------------------------------------------------
 @dataclass(frozen=True)
 class _Spec:
+    """Everything the course knows about one activation; one home per fact.
+
+    ``out_kernel(x, out, **params)`` and ``inplace_kernel(x, **params)`` are PyTorch's
+    kernels that write into a given tensor or over their input (``None`` where PyTorch
+    has none). The descriptive fields (``display_name`` to ``used_in``) feed the book's
+    "Choosing an activation" table and hold at the default parameters; the tests check
+    ``output_range``, ``zero_centred`` and ``smooth`` numerically against the function.
+    """
+
     name: str
     formula: str
     forward: Callable
@@ -406,40 +334,61 @@ class _Spec:
     torch_forward: Callable  # (x, **params) -> tensor, the fused built-in
     module: Callable  # (**params) -> nn.Module
     module_type: type
+    display_name: str
+    color: str
+    derivative_formula: str
+    output_range: tuple[float, float]
+    zero_centred: bool
+    smooth: bool
+    init: str
+    used_in: str
     defaults: Mapping[str, Any] = field(default_factory=dict)
     kink: str = "none: smooth everywhere"
+    kinks: Callable[..., tuple[float, ...]] = lambda **params: ()
+    out_kernel: Callable | None = None
+    inplace_kernel: Callable | None = None
 
 
-def _positive(name: str, value: float) -> float:
-    value = float(value)
-    if not value > 0:
-        raise ValueError(f"parameter {name!r} must be > 0, got {value!r}")
+def _real(name: str, value: Any) -> float:
+    """A real number, not a string, bool, ``None`` or tensor (no silent coercion)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"parameter {name!r} must be a real number, got {type(value).__name__} {value!r}"
+        )
+    return float(value)
+
+
+def _positive(name: str, value: Any) -> float:
+    value = _real(name, value)
+    if not value > 0 or math.isinf(value):
+        raise ValueError(f"parameter {name!r} must be finite and > 0, got {value!r}")
     return value
 
 
-def _nonnegative(name: str, value: float) -> float:
-    value = float(value)
-    if not value >= 0:
-        raise ValueError(f"parameter {name!r} must be >= 0, got {value!r}")
+def _nonnegative(name: str, value: Any) -> float:
+    value = _real(name, value)
+    if not value >= 0 or math.isinf(value):
+        raise ValueError(f"parameter {name!r} must be finite and >= 0, got {value!r}")
     return value
 
 
-def _finite(name: str, value: float) -> float:
-    value = float(value)
+def _finite(name: str, value: Any) -> float:
+    value = _real(name, value)
     if not math.isfinite(value):
         raise ValueError(f"parameter {name!r} must be finite, got {value!r}")
     return value
 
 
-def _approximate(name: str, value: str) -> str:
-    if value not in ("none", "tanh"):
+def _approximate(name: str, value: Any) -> str:
+    if not isinstance(value, str) or value not in ("none", "tanh"):
         raise ValueError(f"parameter {name!r} must be 'none' or 'tanh', got {value!r}")
     return value
 
 
 _VALIDATORS: dict[str, Callable[[str, Any], Any]] = {
-    "negative_slope": _nonnegative,
-    "init": _nonnegative,
+    # PyTorch accepts any slope, negative ones included (F.leaky_relu, nn.PReLU).
+    "negative_slope": _finite,
+    "init": _finite,
     "alpha": _nonnegative,
     "beta": _positive,
     "threshold": _finite,
@@ -459,6 +408,13 @@ def _register(spec: _Spec) -> None:
     _SPECS[spec.name] = spec
 
 
+_INF = math.inf
+_HE, _LECUN, _XAVIER = "He", "LeCun", "Xavier (Glorot)"
+
+# PyTorch kernels with ``out=`` or in place. ``torch.relu`` takes no ``out=``; PyTorch
+# computes it as ``clamp_min(x, 0)``, whose ``out=`` form is the same kernel. Out-of-place
+# calls use ``torch_forward``; the kernels serve ``act(x, out=...)``,
+# ``act(x, inplace=True)`` and the benchmark (:mod:`relu_course.bench`).
 _register(
     _Spec(
         "identity",
@@ -468,6 +424,16 @@ _register(
         lambda x: x,
         lambda: nn.Identity(),
         nn.Identity,
+        display_name="Identity",
+        color="#999999",
+        derivative_formula=r"g'(x) = 1",
+        output_range=(-_INF, _INF),
+        zero_centred=True,
+        smooth=True,
+        init=_XAVIER,
+        used_in="output layers of regressions; the linear baseline",
+        out_kernel=lambda x, out: out.copy_(x),
+        inplace_kernel=lambda x: x,
     )
 )
 _register(
@@ -479,6 +445,16 @@ _register(
         torch.sigmoid,
         lambda: nn.Sigmoid(),
         nn.Sigmoid,
+        display_name="Sigmoid",
+        color="#E69F00",
+        derivative_formula=r"\sigma'(x) = \sigma(x)\,(1 - \sigma(x))",
+        output_range=(0.0, 1.0),
+        zero_centred=False,
+        smooth=True,
+        init=_XAVIER,
+        used_in="gates and output probabilities",
+        out_kernel=lambda x, out: torch.sigmoid(x, out=out),
+        inplace_kernel=torch.sigmoid_,
     )
 )
 _register(
@@ -490,6 +466,16 @@ _register(
         torch.tanh,
         lambda: nn.Tanh(),
         nn.Tanh,
+        display_name="Tanh",
+        color="#009E73",
+        derivative_formula=r"\tanh'(x) = 1 - \tanh^2(x)",
+        output_range=(-1.0, 1.0),
+        zero_centred=True,
+        smooth=True,
+        init=_XAVIER,
+        used_in="RNN/LSTM cell states",
+        out_kernel=lambda x, out: torch.tanh(x, out=out),
+        inplace_kernel=torch.tanh_,
     )
 )
 _register(
@@ -501,6 +487,14 @@ _register(
         F.softsign,
         lambda: nn.Softsign(),
         nn.Softsign,
+        display_name="Softsign",
+        color="#DDCC77",
+        derivative_formula=r"g'(x) = \frac{1}{(1 + |x|)^2}",
+        output_range=(-1.0, 1.0),
+        zero_centred=True,
+        smooth=True,
+        init=_XAVIER,
+        used_in="rarely: a tanh with polynomial tails (Glorot & Bengio 2010)",
     )
 )
 _register(
@@ -512,7 +506,19 @@ _register(
         torch.relu,
         lambda: nn.ReLU(),
         nn.ReLU,
+        display_name="ReLU",
+        color="#0072B2",
+        derivative_formula=r"\mathrm{ReLU}'(x) = \begin{cases} 1 & x > 0 \\ 0 & x \le 0"
+        r" \end{cases}",
+        output_range=(0.0, _INF),
+        zero_centred=False,
+        smooth=False,
+        init=_HE,
+        used_in="most CNNs and MLPs",
         kink="x = 0: derivative 0 (PyTorch's convention)",
+        kinks=lambda: (0.0,),
+        out_kernel=lambda x, out: torch.clamp_min(x, 0.0, out=out),
+        inplace_kernel=torch.relu_,
     )
 )
 _register(
@@ -524,8 +530,21 @@ _register(
         lambda x, negative_slope: F.leaky_relu(x, negative_slope),
         lambda negative_slope: nn.LeakyReLU(negative_slope),
         nn.LeakyReLU,
+        display_name="Leaky ReLU",
+        color="#D55E00",
+        derivative_formula=r"g'(x) = \begin{cases} 1 & x > 0 \\ a & x \le 0 \end{cases}",
+        output_range=(-_INF, _INF),
+        zero_centred=True,
+        smooth=False,
+        init=_HE,
+        used_in="GAN discriminators (DCGAN), YOLOv3",
         defaults={"negative_slope": 0.01},
         kink="x = 0: derivative negative_slope (PyTorch's convention)",
+        kinks=lambda negative_slope: (0.0,),
+        out_kernel=lambda x, out, negative_slope: torch.ops.aten.leaky_relu.out(
+            x, negative_slope, out=out
+        ),
+        inplace_kernel=lambda x, negative_slope: F.leaky_relu_(x, negative_slope),
     )
 )
 _register(
@@ -537,8 +556,17 @@ _register(
         _prelu_torch,
         lambda init: nn.PReLU(init=init),
         nn.PReLU,
+        display_name="PReLU",
+        color="#AA4499",
+        derivative_formula=r"g'(x) = \begin{cases} 1 & x > 0 \\ a & x \le 0 \end{cases}",
+        output_range=(-_INF, _INF),
+        zero_centred=True,
+        smooth=False,
+        init=_HE,
+        used_in="ImageNet CNNs of He et al. (2015)",
         defaults={"init": 0.25},
         kink="x = 0: derivative init (PyTorch's convention)",
+        kinks=lambda init: (0.0,),
     )
 )
 _register(
@@ -550,8 +578,19 @@ _register(
         lambda x, alpha: F.elu(x, alpha),
         lambda alpha: nn.ELU(alpha),
         nn.ELU,
+        display_name="ELU",
+        color="#CC79A7",
+        derivative_formula=r"g'(x) = 1 \text{ if } x > 0 \text{ else } \alpha e^{x}",
+        output_range=(-1.0, _INF),
+        zero_centred=True,
+        smooth=True,  # with the default alpha = 1 the derivative is continuous at 0
+        init=_HE,
+        used_in="deep CNNs without batch norm (Clevert et al. 2015)",
         defaults={"alpha": 1.0},
         kink="x = 0 (if alpha != 1): derivative alpha (PyTorch's convention)",
+        kinks=lambda alpha: (0.0,),
+        out_kernel=lambda x, out, alpha: torch.ops.aten.elu.out(x, alpha, out=out),
+        inplace_kernel=lambda x, alpha: F.elu_(x, alpha),
     )
 )
 _register(
@@ -564,7 +603,18 @@ _register(
         F.selu,
         lambda: nn.SELU(),
         nn.SELU,
+        display_name="SELU",
+        color="#882255",
+        derivative_formula=r"g'(x) = \lambda \text{ if } x > 0 \text{ else } \lambda \alpha e^{x}",
+        output_range=(-SELU_SCALE * SELU_ALPHA, _INF),
+        zero_centred=True,
+        smooth=False,
+        init=_LECUN,
+        used_in="self-normalising MLPs (LeCun init, no batch norm)",
         kink="x = 0: derivative lambda * alpha (PyTorch's convention)",
+        kinks=lambda: (0.0,),
+        out_kernel=lambda x, out: torch.ops.aten.elu.out(x, SELU_ALPHA, SELU_SCALE, out=out),
+        inplace_kernel=torch.selu_,
     )
 )
 _register(
@@ -576,7 +626,18 @@ _register(
         lambda x, approximate: F.gelu(x, approximate=approximate),
         lambda approximate: nn.GELU(approximate=approximate),
         nn.GELU,
+        display_name="GELU",
+        color="#56B4E9",
+        derivative_formula=r"\mathrm{GELU}'(x) = \Phi(x) + x\,\varphi(x)",
+        output_range=(-0.16997120748, _INF),  # minimum at x = -0.75179
+        zero_centred=True,
+        smooth=True,
+        init=_HE,
+        used_in="transformers (BERT, GPT)",
         defaults={"approximate": "none"},
+        out_kernel=lambda x, out, approximate: torch.ops.aten.gelu.out(
+            x, approximate=approximate, out=out
+        ),
     )
 )
 _register(
@@ -588,6 +649,16 @@ _register(
         F.silu,
         lambda: nn.SiLU(),
         nn.SiLU,
+        display_name="SiLU (swish)",
+        color="#000000",
+        derivative_formula=r"\mathrm{SiLU}'(x) = \sigma(x)\,\bigl(1 + x (1 - \sigma(x))\bigr)",
+        output_range=(-0.27846454276, _INF),  # minimum at x = -1.27846
+        zero_centred=True,
+        smooth=True,
+        init=_HE,
+        used_in="EfficientNet, YOLO, LLaMA's SwiGLU",
+        out_kernel=lambda x, out: torch.ops.aten.silu.out(x, out=out),
+        inplace_kernel=lambda x: F.silu(x, inplace=True),
     )
 )
 _register(
@@ -599,7 +670,18 @@ _register(
         lambda x, beta, threshold: F.softplus(x, beta, threshold),
         lambda beta, threshold: nn.Softplus(beta, threshold),
         nn.Softplus,
+        display_name="Softplus",
+        color="#F0E442",
+        derivative_formula=r"g'(x) = \sigma(\beta x)",
+        output_range=(0.0, _INF),
+        zero_centred=False,
+        smooth=True,
+        init=_HE,
+        used_in="positive outputs (scales, rates); a smooth ReLU",
         defaults={"beta": 1.0, "threshold": 20.0},
+        out_kernel=lambda x, out, beta, threshold: torch.ops.aten.softplus.out(
+            x, beta, threshold, out=out
+        ),
     )
 )
 _register(
@@ -611,6 +693,17 @@ _register(
         F.mish,
         lambda: nn.Mish(),
         nn.Mish,
+        display_name="Mish",
+        color="#44AA99",
+        derivative_formula=r"\mathrm{Mish}'(x) = \tanh(\zeta(x)) + x\,\sigma(x)"
+        r"\,(1 - \tanh^2(\zeta(x))),\ \zeta(x) = \ln(1 + e^{x})",
+        output_range=(-0.30884341302, _INF),  # minimum at x = -1.19243
+        zero_centred=True,
+        smooth=True,
+        init=_HE,
+        used_in="YOLOv4",
+        out_kernel=lambda x, out: torch.ops.aten.mish.out(x, out=out),
+        inplace_kernel=lambda x: F.mish(x, inplace=True),
     )
 )
 _register(
@@ -622,8 +715,19 @@ _register(
         lambda x, shift: torch.clamp_min(x, -shift),
         lambda shift: ShiftedReLU(shift),
         ShiftedReLU,
+        display_name="Shifted ReLU",
+        color="#117733",
+        derivative_formula=r"g'(x) = \begin{cases} 1 & x \ge -s \\ 0 & x < -s \end{cases}",
+        output_range=(-1.0, _INF),
+        zero_centred=True,
+        smooth=False,
+        init=_HE,
+        used_in="a ReLU with its mean moved toward 0 (SReLU, Clevert et al. 2015)",
         defaults={"shift": 1.0},
         kink="x = -shift: derivative 1 (autograd's convention for clamp)",
+        kinks=lambda shift: (-shift,),
+        out_kernel=lambda x, out, shift: torch.clamp_min(x, -shift, out=out),
+        inplace_kernel=lambda x, shift: x.clamp_min_(-shift),
     )
 )
 _register(
@@ -635,7 +739,17 @@ _register(
         F.relu6,
         lambda: nn.ReLU6(),
         nn.ReLU6,
+        display_name="ReLU6",
+        color="#332288",
+        derivative_formula=r"g'(x) = \begin{cases} 1 & 0 < x < 6 \\ 0 & \text{otherwise}"
+        r" \end{cases}",
+        output_range=(0.0, 6.0),
+        zero_centred=False,
+        smooth=False,
+        init=_HE,
+        used_in="MobileNetV2 (bounded for low-precision inference)",
         kink="x = 0 and x = 6: derivative 0 (PyTorch's convention)",
+        kinks=lambda: (0.0, 6.0),
     )
 )
 _register(
@@ -647,50 +761,22 @@ _register(
         F.hardswish,
         lambda: nn.Hardswish(),
         nn.Hardswish,
+        display_name="Hard-swish",
+        color="#CC6677",
+        derivative_formula=r"g'(x) = \begin{cases} 0 & x \le -3 \\ (2x + 3)/6 & -3 < x < 3"
+        r" \\ 1 & x \ge 3 \end{cases}",
+        output_range=(-0.375, _INF),  # minimum at x = -1.5
+        zero_centred=True,
+        smooth=False,
+        init=_HE,
+        used_in="MobileNetV3",
         kink="x = -3: derivative 0, x = 3: derivative 1 (PyTorch's convention since 2.7; "
         "earlier releases give -0.5 and 1.5)",
+        kinks=lambda: (-3.0, 3.0),
     )
 )
 
 _ALIASES = {"swish": "silu"}
-
-# PyTorch kernels that write into a given tensor (``out=``) or over their input (in
-# place), for the registered functions that have one. ``torch.relu`` takes no ``out=``;
-# PyTorch computes it as ``clamp_min(x, 0)``, whose ``out=`` form is the same kernel.
-# Out-of-place calls use ``_Spec.torch_forward``; these serve ``act(x, out=...)`` and
-# ``act(x, inplace=True)`` and the benchmark (:mod:`relu_course.bench`).
-_OUT_KERNELS: dict[str, Callable] = {
-    "identity": lambda x, out: out.copy_(x),
-    "relu": lambda x, out: torch.clamp_min(x, 0.0, out=out),
-    "sigmoid": lambda x, out: torch.sigmoid(x, out=out),
-    "tanh": lambda x, out: torch.tanh(x, out=out),
-    "leaky_relu": lambda x, out, negative_slope: torch.ops.aten.leaky_relu.out(
-        x, negative_slope, out=out
-    ),
-    "elu": lambda x, out, alpha: torch.ops.aten.elu.out(x, alpha, out=out),
-    "selu": lambda x, out: torch.ops.aten.elu.out(x, SELU_ALPHA, SELU_SCALE, out=out),
-    "gelu": lambda x, out, approximate: torch.ops.aten.gelu.out(
-        x, approximate=approximate, out=out
-    ),
-    "silu": lambda x, out: torch.ops.aten.silu.out(x, out=out),
-    "softplus": lambda x, out, beta, threshold: torch.ops.aten.softplus.out(
-        x, beta, threshold, out=out
-    ),
-    "mish": lambda x, out: torch.ops.aten.mish.out(x, out=out),
-    "shifted_relu": lambda x, out, shift: torch.clamp_min(x, -shift, out=out),
-}
-_INPLACE_KERNELS: dict[str, Callable] = {
-    "identity": lambda x: x,
-    "relu": torch.relu_,
-    "sigmoid": torch.sigmoid_,
-    "tanh": torch.tanh_,
-    "leaky_relu": lambda x, negative_slope: F.leaky_relu_(x, negative_slope),
-    "elu": lambda x, alpha: F.elu_(x, alpha),
-    "selu": torch.selu_,
-    "silu": lambda x: F.silu(x, inplace=True),
-    "mish": lambda x: F.mish(x, inplace=True),
-    "shifted_relu": lambda x, shift: x.clamp_min_(-shift),
-}
 
 
 def names() -> list[str]:
@@ -703,9 +789,19 @@ def module_types() -> tuple[type, ...]:
     return tuple({spec.module_type for spec in _SPECS.values()})
 
 
+class ActivationLayer(nn.Module):
+    """Base class of the layers with weights that stand in for an activation
+    (:class:`~relu_course.layers.Maxout`, :class:`~relu_course.layers.GLU`): not
+    element-wise, so not in the registry, but activation layers for
+    :func:`is_activation_module`. A reader's own such layer may subclass it."""
+
+
 def is_activation_module(module: nn.Module) -> bool:
-    """True for a module built by an :class:`Activation` (or an equivalent PyTorch built-in)."""
-    return isinstance(module, (*module_types(), Maxout))
+    """True for an activation layer: a module the registry builds (``nn.ReLU``, ...,
+    :class:`ShiftedReLU`), or an :class:`ActivationLayer`, a layer with weights that
+    stands in for an activation (Maxout, GLU and SwiGLU, all treated alike: probes and
+    the activity penalty watch their outputs, not the gate module inside a GLU)."""
+    return isinstance(module, (*module_types(), ActivationLayer))
 
 
 def _floating(x: np.ndarray) -> tuple[np.ndarray, np.dtype]:
@@ -723,7 +819,13 @@ class Activation:
 
     Obtain one with :func:`get`. Attributes: ``name``, ``params`` (dict),
     ``formula`` (LaTeX), ``kink`` (where it is not differentiable and the value
-    used there).
+    used there), ``kinks`` (those points, for these parameters), ``kernels``.
+    Read-only facts for the "Choosing an activation" table, at the default
+    parameters: ``display_name``, ``color`` (hex, the same in every figure),
+    ``derivative_formula`` (LaTeX), ``output_range`` (a pair of floats),
+    ``zero_centred`` (:math:`g(0) = 0` and outputs of both signs), ``smooth``
+    (continuously differentiable everywhere), ``init`` (``"He"``, ``"LeCun"``,
+    ``"Xavier (Glorot)"`` or ``"-"``) and ``used_in`` (where it is used).
 
     ``act(x)`` evaluates the function and ``act.grad(x)`` its analytic derivative
     on a NumPy array, a torch tensor, a Python number or a list, returning the
@@ -739,11 +841,11 @@ class Activation:
         #: Which of ``"out"`` and ``"inplace"`` PyTorch has a dedicated kernel for.
         self.kernels = frozenset(
             kind
-            for kind, table in (("out", _OUT_KERNELS), ("inplace", _INPLACE_KERNELS))
-            if spec.name in table
+            for kind, k in (("out", spec.out_kernel), ("inplace", spec.inplace_kernel))
+            if k is not None
         )
         # The kernels with this activation's parameters bound, looked up once.
-        out_k, in_k = _OUT_KERNELS.get(spec.name), _INPLACE_KERNELS.get(spec.name)
+        out_k, in_k = spec.out_kernel, spec.inplace_kernel
         self._out_kernel = (
             functools.partial(out_k, **self.params) if out_k and self.params else out_k
         )
@@ -752,6 +854,21 @@ class Activation:
         )
         fwd = spec.torch_forward
         self._torch_forward = functools.partial(fwd, **self.params) if self.params else fwd
+
+    display_name = property(lambda self: self._spec.display_name)
+    color = property(lambda self: self._spec.color)
+    derivative_formula = property(lambda self: self._spec.derivative_formula)
+    output_range = property(lambda self: self._spec.output_range)
+    zero_centred = property(lambda self: self._spec.zero_centred)
+    smooth = property(lambda self: self._spec.smooth)
+    init = property(lambda self: self._spec.init)
+    used_in = property(lambda self: self._spec.used_in)
+
+    @property
+    def kinks(self) -> tuple[float, ...]:
+        """The points where the function is not differentiable (for its parameters;
+        empty for a smooth function), e.g. ``(0.0,)`` for ReLU."""
+        return tuple(float(k) for k in self._spec.kinks(**self.params))
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
@@ -884,7 +1001,9 @@ def get(name: str, **params: Any) -> Activation:
 
     Raises ``ValueError`` for an unknown name (listing the valid ones), an
     unknown parameter, or an invalid value (a negative ``alpha``, a
-    non-positive ``beta``, ...).
+    non-positive ``beta``, ...), and ``TypeError`` for a numeric parameter that
+    is not a real number (``"0.1"``, ``None``, ``True``: nothing is coerced);
+    each message names the parameter. Slopes may be negative, as in PyTorch.
 
     Example::
 
@@ -917,8 +1036,7 @@ def shortcut_doc(name: str) -> str:
     spec = _SPECS[_canonical(name)]
     alias = name.strip().lower().replace("-", "_")
     act = get(spec.name)
-    label = _DISPLAY.get(spec.name, spec.name)
-    lines = [f"Apply {label} element-wise: :math:`{spec.formula}`.", ""]
+    lines = [f"Apply {spec.display_name} element-wise: :math:`{spec.formula}`.", ""]
     if alias != spec.name:
         lines += [f"``{alias}`` is another name for ``{spec.name}``.", ""]
     lines += [f"Kink: {spec.kink}.", ""]
@@ -948,28 +1066,9 @@ def shortcut_doc(name: str) -> str:
     return "\n".join(lines)
 
 
-_DISPLAY = {
-    "identity": "the identity",
-    "sigmoid": "the logistic sigmoid",
-    "tanh": "tanh",
-    "softsign": "softsign",
-    "relu": "ReLU",
-    "leaky_relu": "leaky ReLU",
-    "prelu": "PReLU",
-    "elu": "ELU",
-    "selu": "SELU",
-    "gelu": "GELU",
-    "silu": "SiLU (swish)",
-    "softplus": "softplus",
-    "mish": "Mish",
-    "shifted_relu": "the shifted ReLU",
-    "relu6": "ReLU6",
-    "hardswish": "hard-swish",
-}
-
 _PARAM_DOCS = {
-    "negative_slope": "the slope :math:`a` for :math:`x < 0`, >= 0",
-    "init": "the slope :math:`a` for :math:`x < 0` (PReLU's initial value), >= 0",
+    "negative_slope": "the slope :math:`a` for :math:`x < 0` (any finite value)",
+    "init": "the slope :math:`a` for :math:`x < 0` (PReLU's initial value, any finite value)",
     "alpha": r"the scale :math:`\alpha` of the negative part, >= 0",
     "beta": r"the sharpness :math:`\beta` > 0",
     "threshold": r"above :math:`\beta x >` threshold the function is taken as linear",

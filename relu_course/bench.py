@@ -341,14 +341,14 @@ def kernel(
         y = torch.empty_like(x) if out is None else out
         if impl == "package":
             return lambda: act(x, out=y)
-        k = _acts._OUT_KERNELS[spec.name]
+        k = spec.out_kernel
         return lambda: k(x, y, **params)
     if mode == "inplace":
         if "inplace" not in act.kernels:
             return None
         if impl == "package":
             return lambda: act(x, inplace=True)
-        k = _acts._INPLACE_KERNELS[spec.name]
+        k = spec.inplace_kernel
         return lambda: k(x, **params)
     # forward + backward
     if not x.requires_grad:

@@ -6,6 +6,7 @@ float32, for regression) target tensors on the requested device.
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -30,11 +31,23 @@ class Split(NamedTuple):
     y_test: torch.Tensor
 
     @property
+    def input_shape(self) -> tuple[int, ...]:
+        """The shape of one input: ``(features,)``, ``(channels, height, width)`` for
+        images, ``(steps, channels)`` for sequences."""
+        return tuple(int(n) for n in self.x_train.shape[1:])
+
+    @property
     def n_features(self) -> int:
-        return int(self.x_train.shape[1])
+        r"""Numbers per input, :math:`\prod` ``input_shape``: 64 for the digits as
+        vectors and as 1x8x8 images, ``steps * channels`` for a sequence."""
+        return math.prod(self.input_shape)
 
     @property
     def n_classes(self) -> int:
+        """The number of classes, 1 + the largest label; ``ValueError`` for a
+        regression (floating-point targets)."""
+        if self.y_train.is_floating_point():
+            raise ValueError("n_classes: this split is a regression (floating-point targets)")
         return int(torch.cat([self.y_train, self.y_test]).max().item()) + 1
 
     def to(self, device: torch.device | str) -> Split:

@@ -10,9 +10,9 @@ import torch
 from torch import nn
 
 from relu_course import activations as _acts
-from relu_course.activations import Maxout  # re-exported: nets.Maxout is public
 from relu_course.device import derive_seed
 from relu_course.init import initialize
+from relu_course.layers import Maxout  # re-exported: nets.Maxout is public
 
 __all__ = [
     "Hidden",

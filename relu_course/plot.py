@@ -1,8 +1,8 @@
 """The house figure style and the plotting helpers that several chapters share.
 
 White background (legible in the website's dark mode), labelled axes, and the
-Okabe-Ito colour-blind-safe palette, with one fixed colour per activation so a
-function looks the same in every chapter.
+Okabe-Ito colour-blind-safe palette, with one fixed colour per activation (kept on the
+activation's entry in the registry) so a function looks the same in every chapter.
 """
 
 from __future__ import annotations
@@ -23,35 +23,21 @@ __all__ = [
     "use_style",
     "plot_activations",
     "plot_decision_boundary",
-    "plot_history",
 ]
 
 #: Okabe & Ito (2008), safe for the common forms of colour blindness.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 
-_FIXED = {
-    "relu": "#0072B2",
-    "sigmoid": "#E69F00",
-    "tanh": "#009E73",
-    "leaky_relu": "#D55E00",
-    "elu": "#CC79A7",
-    "gelu": "#56B4E9",
-    "silu": "#000000",
-    "softplus": "#F0E442",
-    "identity": "#999999",
-    "selu": "#882255",
-    "mish": "#44AA99",
-    "prelu": "#AA4499",
-    "softsign": "#DDCC77",
-    "shifted_relu": "#117733",
-}
-
 
 def color(name: str) -> str:
-    """The colour of an activation (or any label) in every figure of the course."""
-    key = name.lower().replace("-", "_")
-    key = {"swish": "silu"}.get(key, key)
-    return _FIXED.get(key, PALETTE[sum(map(ord, key)) % len(PALETTE)])
+    """The colour of an activation in every figure of the course: the registry's
+    ``Activation.color`` (aliases such as ``swish`` resolve to their function). Any
+    other label gets a fixed colour of :data:`PALETTE`, chosen from its characters."""
+    try:
+        return _acts.get(name).color
+    except (ValueError, TypeError):
+        key = str(name).lower().replace("-", "_")
+        return PALETTE[sum(map(ord, key)) % len(PALETTE)]
 
 
 def use_style() -> None:
@@ -135,17 +121,4 @@ def plot_decision_boundary(
     ax.set_ylabel("$x_2$")
     if title:
         ax.set_title(title)
-    return ax
-
-
-def plot_history(histories: dict, metric: str = "train_loss", ax=None, logy: bool = False):
-    """Plot one metric of several :class:`~relu_course.train.History` objects against epoch."""
-    ax = ax if ax is not None else plt.gca()
-    for label, hist in histories.items():
-        ax.plot(hist.epoch, getattr(hist, metric), label=label, color=color(label))
-    ax.set_xlabel("epoch")
-    ax.set_ylabel(metric.replace("_", " "))
-    if logy:
-        ax.set_yscale("log")
-    ax.legend()
     return ax

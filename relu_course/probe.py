@@ -8,6 +8,7 @@ registration order. Names are the module paths in the model (``"1"``, ``"3"``,
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import NamedTuple
@@ -16,7 +17,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from relu_course.activations import Maxout, ShiftedReLU, is_activation_module
+from relu_course.activations import ShiftedReLU, is_activation_module
+from relu_course.layers import Maxout
 
 __all__ = [
     "LayerSelector",
@@ -70,10 +72,11 @@ def activation_layers(
     Args:
         model: any ``nn.Module``.
         layers: which submodules count. ``None`` (default): the activation modules the
-            registry builds (``nn.ReLU``, ``nn.Tanh``, ..., :class:`ShiftedReLU`,
-            :class:`Maxout`); a class or tuple of classes (e.g. a reader's own
-            ``DarkReLU``); or a predicate ``module -> bool``. Every probe below that
-            watches layers takes the same argument.
+            registry builds (``nn.ReLU``, ``nn.Tanh``, ..., :class:`ShiftedReLU`) and
+            the layers :class:`Maxout` and :class:`~relu_course.layers.GLU`, but not
+            the modules inside a watched layer (a GLU's gate); a class or tuple of
+            classes (e.g. a reader's own ``DarkReLU``); or a predicate ``module ->
+            bool``. Every probe below that watches layers takes the same argument.
 
     Example::
 
@@ -84,7 +87,10 @@ def activation_layers(
         ['0', '2']
     """
     keep = _selector(layers)
-    return [(n, m) for n, m in model.named_modules() if n and keep(m)]
+    found = [(n, m) for n, m in model.named_modules() if n and keep(m)]
+    if layers is None:  # a GLU's gate is part of the GLU layer, not a layer of its own
+        found = [(n, m) for n, m in found if not any(n.startswith(f + ".") for f, _ in found)]
+    return found
 
 
 @contextmanager
@@ -131,8 +137,7 @@ def layer_outputs(
 
     Runs one forward pass without gradients. Returns ``{layer name: tensor}``, detached,
     each of the shape the layer produces (e.g. (N, units) or (N, C, H, W)), input side
-    first. ``layers``: see :func:`activation_layers`. (``probe.activations`` is the old
-    name of this function and stays as an alias.)
+    first. ``layers``: see :func:`activation_layers`.
 
     Example::
 
@@ -146,9 +151,17 @@ def layer_outputs(
     return {k: v.detach() for k, v in store.items()}
 
 
-#: Old name of :func:`layer_outputs` (it shadows the module ``relu_course.activations``
-#: when imported by name); kept so existing code runs.
-activations = layer_outputs
+def activations(
+    model: nn.Module, x: torch.Tensor, what: str = "output", layers: LayerSelector = None
+) -> dict[str, torch.Tensor]:
+    """Deprecated old name of :func:`layer_outputs` (it shadows the module
+    ``relu_course.activations`` when imported by name); warns, then calls it."""
+    warnings.warn(
+        "relu_course.probe.activations is deprecated; use probe.layer_outputs",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return layer_outputs(model, x, what, layers)
 
 
 def preactivations(

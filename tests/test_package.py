@@ -209,7 +209,7 @@ def test_probe_activations_and_sparsity():
     device.seed(0)
     model = nets.mlp(64, [100, 100], 10)
     x = data.digits().x_test
-    acts = probe.activations(model, x)
+    acts = probe.layer_outputs(model, x)
     assert list(acts) == ["1", "3"] and acts["1"].shape == (len(x), 100)
     s = probe.sparsity(acts["1"])
     assert 0.3 < s < 0.7  # about half the units are off at initialisation

@@ -105,7 +105,7 @@ def test_activation_trace_matches_direct_statistics():
         model.eval()
         model(x)  # evaluation pass: skipped
     assert trace.steps == 1
-    h = probe.activations(model, x)["1"]
+    h = probe.layer_outputs(model, x)["1"]
     assert trace.mean()["1"][0] == pytest.approx(h.mean().item(), abs=1e-6)
     assert trace.std()["1"][0] == pytest.approx(h.std().item(), abs=1e-6)
     with ActivationTrace(model, training_only=False) as trace_all:
@@ -147,7 +147,7 @@ def test_exact_zero_counter_outputs_is_sparsity():
     with ExactZeroCounter(model, what="output") as counter:
         model.train()
         model(x)
-    h = probe.activations(model, x)["1"]
+    h = probe.layer_outputs(model, x)["1"]
     assert counter.fraction() == pytest.approx(probe.sparsity(h))
 
 

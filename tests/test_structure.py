@@ -85,9 +85,23 @@ def test_cycle_finder_finds_a_cycle():
     assert find_cycle({"a": {"b"}, "b": set()}) is None
 
 
-def test_maxout_has_one_home_and_nets_reexports_it():
-    assert nets.Maxout is activations.Maxout
-    assert activations.is_activation_module(nets.Maxout(2, 3))
+def test_maxout_and_glu_have_one_home_and_old_paths_reexport_them():
+    from relu_course import layers
+
+    assert nets.Maxout is activations.Maxout is layers.Maxout
+    assert activations.GLU is layers.GLU and activations.SwiGLU is layers.SwiGLU
+
+
+def test_maxout_and_glu_are_activation_layers_alike():
+    """Both count for the probes and the activity penalty; a GLU's gate is not a layer of
+    its own."""
+    from relu_course import layers
+
+    for layer in (layers.Maxout(2, 3), layers.GLU(2, 3), layers.SwiGLU(2, 3)):
+        assert activations.is_activation_module(layer)
+        model = nn.Sequential(nn.Linear(4, 2), layer, nn.Linear(3, 1))
+        assert [n for n, _ in probe.activation_layers(model)] == ["1"]
+    assert [n for n, _ in probe.activation_layers(model, layers=nn.SiLU)] == ["1.gate"]
 
 
 # ---- grad_norms leaves every stored gradient as it was ----------------------------
@@ -203,10 +217,12 @@ def test_layers_rejects_nonsense():
         probe.activation_layers(dark_model(), layers=())
 
 
-def test_layer_outputs_is_the_new_name_of_probe_activations():
-    assert probe.activations is probe.layer_outputs
+def test_probe_activations_is_deprecated_for_layer_outputs():
     model, x = nets.mlp(4, [5], 2), torch.randn(3, 4)
     assert list(probe.layer_outputs(model, x)) == ["1"]
+    with pytest.warns(DeprecationWarning, match="layer_outputs"):
+        old = probe.activations(model, x)
+    assert old.keys() == {"1"} and torch.equal(old["1"], probe.layer_outputs(model, x)["1"])
 
 
 # ---- hidden: an int or a sequence, in every builder -----------------------------------
