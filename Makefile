@@ -9,8 +9,13 @@ LINTED := relu_course tests book
 # The lock (requirements.txt) is resolved on Python 3.11, the oldest that numpy 2.4, scipy 1.17,
 # scikit-learn 1.9 and IPython 9 support; `make setup` refuses an older python3 in one line.
 LOCK_PYTHON := 3.11
-# Browser for the browser tests: Debian's chromium, installed by `make setup` when missing.
-CHROMIUM ?= /usr/bin/chromium
+# Browser for the browser tests only (`make book` never needs one): the first Chromium or Chrome
+# on PATH, else Debian's /usr/bin/chromium, which `make browser` installs where apt-get exists.
+CHROMIUM ?= $(or $(shell command -v chromium chromium-browser google-chrome google-chrome-stable 2>/dev/null | head -n 1),/usr/bin/chromium)
+export RELU_COURSE_CHROMIUM := $(CHROMIUM)
+# Where pip finds torch besides PyPI: empty takes PyPI's build for the platform (CUDA on Linux,
+# Apple's MPS on macOS); TORCH_INDEX=https://download.pytorch.org/whl/cpu takes the CPU build.
+TORCH_INDEX ?=
 # Progress bars off for every scripted run (figures still render inline in the kernels).
 export RELU_COURSE_PROGRESS := 0
 export PYTHONHASHSEED := 0
@@ -20,11 +25,11 @@ export PYTHONHASHSEED := 0
 # or one-core machine then computes the same sums, no slower than its own timing allows.
 PINNED_ENV := RELU_COURSE_DEVICE=cpu OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-.PHONY: setup lock lint book test unit nbval seed1 site browser notebooks robustness lab mindeps serve clean latest
+.PHONY: setup lock lint book test unit nbval seed1 site browser notebooks robustness lab mindeps serve clean latest platforms
 
-## setup: .venv with the locked environment and the package (editable), the Jupyter kernel, and
-## Debian's chromium for the browser tests. Every other target runs it first; none installs.
-setup: $(STAMP) $(CHROMIUM)
+## setup: .venv with the locked environment and the package (editable) and the Jupyter kernel.
+## Every other target runs it first. The browser tests also need Chromium (see $(CHROMIUM) below).
+setup: $(STAMP)
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; need = tuple(map(int, "$(LOCK_PYTHON)".split("."))); \
@@ -32,15 +37,20 @@ $(STAMP): requirements.txt pyproject.toml
 		if v <= need else print("make setup: note: the lock is resolved on Python $(LOCK_PYTHON) and pins the CPU build torch==2.13.0+cpu, which this machine has for 3.11 only; with %d.%d pip must find that build elsewhere" % v)'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet "$$(grep -E '^pip==' requirements.txt)"
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet -r requirements.txt $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX))
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (relu-course)" > /dev/null
 	touch $(STAMP)
 
 $(CHROMIUM):
-	@echo "Installing Debian's chromium for the browser tests"
-	SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium > /dev/null
+	@if command -v apt-get > /dev/null; then \
+		echo "Installing Debian's chromium for the browser tests"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium > /dev/null; \
+	else \
+		echo "The browser tests need Chromium or Chrome: install one (macOS: brew install --cask chromium;"; \
+		echo "Windows: install Chrome) and run: make browser CHROMIUM=/path/to/it"; exit 1; \
+	fi
 
 ## lock: resolve requirements.in into requirements.txt, every package pinned (pip-compile keeps
 ## the current pins that still fit; UPGRADE=1 moves everything to the newest versions)
@@ -148,6 +158,15 @@ latest:
 	$(LATEST_VENV)/bin/python -m pip install --quiet .
 	$(LATEST_VENV)/bin/python -m ipykernel install --sys-prefix --name python3 > /dev/null
 	RELU_COURSE_SEED="$(SEED)" $(LATEST_VENV)/bin/python tests/run_latest.py run $(NOTEBOOKS)
+
+## platforms: resolve the lock for Linux x86-64, macOS arm64 (14+) and Windows x86-64 from the
+## registry's wheels (uv's resolver, which evaluates markers for the target; nothing is installed);
+## prints each platform's torch and what it adds beyond the lock, and fails if a pin has no wheel
+## there. Installs uv into the venv. Not part of `make test` (it needs the registry).
+PLATFORMS ?= linux mac windows
+platforms: $(STAMP)
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/python tests/resolve_platforms.py $(PLATFORMS)
 
 serve: book
 	$(BIN)/python -m http.server --directory _build/html 8000
