@@ -16,7 +16,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from course import HTML, ROOT, notebooks, repository_slug, toc_files
+from course import HTML, ROOT, docname, notebooks, repository_slug, toc_files
 
 pytestmark = pytest.mark.browser
 
@@ -33,7 +33,7 @@ ARGS = [
     "--disable-default-apps",
 ]
 PAGES = [f"{entry}.html" for entry in toc_files()] + ["search.html", "genindex.html"]
-CHAPTERS = [f"book/{nb.stem}.html" for nb in notebooks()]
+CHAPTERS = [f"{docname(nb)}.html" for nb in notebooks()]
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +135,10 @@ def test_chapter_math_rendered_and_colab_link(browser, server, path):
     try:
         assert page.evaluate("document.querySelectorAll('mjx-container').length") > 0
         stem = Path(path).stem
-        expected = f"https://colab.research.google.com/github/{repository_slug()}/blob/main/book/{stem}.ipynb"
+        expected = (
+            f"https://colab.research.google.com/github/{repository_slug()}/blob/main/"
+            f"{path.removesuffix('.html')}.ipynb"
+        )
         hrefs = page.evaluate(
             "Array.from(document.querySelectorAll('a')).map(a => a.href)"
             ".filter(h => h.includes('colab.research.google.com/github'))"
@@ -285,5 +288,99 @@ def test_solutions_are_collapsed_until_clicked(browser, server, path):
         assert opened["label"] == "Hide solution", opened
         if path == SOLUTION_CHAPTERS[0]:
             page.screenshot(path=str(shot_name(path, "-solution-open")))
+    finally:
+        context.close()
+
+
+SLIDER_PAGES = [
+    p for p in CHAPTERS if "relu-slider" in (ROOT / p.replace(".html", ".ipynb")).read_text()
+]
+
+
+def test_there_are_two_interactive_figures():
+    count = sum(
+        (ROOT / p.replace(".html", ".ipynb")).read_text().count('class=\\"relu-slider\\"')
+        for p in SLIDER_PAGES
+    )
+    assert count >= 2, f"{count} slider figures in the book; the course has two"
+
+
+@pytest.mark.parametrize("path", SLIDER_PAGES)
+def test_sliders_move_the_picture(browser, server, path):
+    context, page, errors, _ = open_page(browser, f"{server}/{path}")
+    try:
+        page.wait_for_function(
+            "Array.from(document.querySelectorAll('.relu-slider input.anim-slider'))"
+            ".every(s => s.max > 0)"
+        )
+        n = page.evaluate("document.querySelectorAll('.relu-slider').length")
+        assert n >= 1, f"{path}: no slider"
+        for i in range(n):
+            moved = page.evaluate(
+                """i => {
+                const box = document.querySelectorAll('.relu-slider')[i];
+                const slider = box.querySelector('input.anim-slider');
+                const img = box.querySelector('img');
+                const before = img.src;
+                slider.value = slider.max;
+                slider.dispatchEvent(new Event('input'));
+                return {before: before.length, after: img.src.length,
+                        same: before === img.src, max: Number(slider.max)};
+            }""",
+                i,
+            )
+            assert moved["max"] >= 2, f"{path} slider {i}: {moved['max'] + 1} frames"
+            assert not moved["same"], f"{path} slider {i}: the picture did not change"
+            if i == 0:
+                page.locator(".relu-slider").first.scroll_into_view_if_needed()
+                page.screenshot(path=str(shot_name(path, "-slider")))
+        assert errors == [], errors
+    finally:
+        context.close()
+
+
+def test_ledger_filter_shows_one_verdict(browser, server):
+    context, page, errors, _ = open_page(browser, f"{server}/book/claims_ledger.html")
+    try:
+        total = page.evaluate("document.querySelectorAll('table.claims-ledger tbody tr').length")
+        assert total > 0
+        page.click(".ledger-filter button[data-verdict='verdict-not-confirmed']")
+        shown = page.evaluate("""() => Array.from(
+            document.querySelectorAll('table.claims-ledger tbody tr'))
+            .filter(r => r.checkVisibility()).map(r => r.className)""")
+        assert shown and all("verdict-not-confirmed" in c for c in shown), shown[:3]
+        assert len(shown) < total
+        first = page.evaluate(
+            "document.querySelector('table.claims-ledger thead th').innerText.trim()"
+        )
+        assert first == "Verdict", f"the ledger's first column is {first!r}"
+        page.screenshot(path=str(shot_name("book/claims_ledger", "-not-confirmed")))
+        page.click(".ledger-filter button[data-verdict='all']")
+        again = page.evaluate("""() => Array.from(
+            document.querySelectorAll('table.claims-ledger tbody tr'))
+            .filter(r => r.checkVisibility()).length""")
+        assert again == total
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_activation_table_lists_every_registered_activation(browser, server):
+    from relu_course import activations
+
+    context, page, errors, _ = open_page(browser, f"{server}/book/choosing.html")
+    try:
+        names = page.evaluate(
+            "Array.from(document.querySelectorAll('table.activation-table tbody tr'))"
+            ".map(r => r.cells[0].innerText.trim())"
+        )
+        canonical = {activations.get(n).display_name for n in activations.names()}
+        assert set(names) == canonical, set(names) ^ canonical
+        costs = page.evaluate(
+            "Array.from(document.querySelectorAll('table.activation-table tbody tr'))"
+            ".map(r => r.cells[6].innerText.trim())"
+        )
+        assert sum(c.endswith("]") for c in costs) >= len(costs) - 2, costs
+        page.screenshot(path=str(shot_name("book/choosing")), full_page=True)
     finally:
         context.close()
