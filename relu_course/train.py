@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import copy
 import math
+import numbers
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -39,10 +40,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from relu_course.activations import is_activation_module
+from relu_course.activations import is_activation_module, module_types
 from relu_course.data import Split
 from relu_course.device import derive_seed
 from relu_course.device import seed as _seed_everything
+from relu_course.layers import GLU, Maxout
+from relu_course.nets import Abs
 from relu_course.probe import capture, weight_matrices
 from relu_course.progress import progress as _progress
 
@@ -180,16 +183,94 @@ def evaluate(
     return fn(outs, y).item(), acc.item()
 
 
-def _check_args(epochs, batch_size, lr, optimizer, penalties, loss) -> None:
-    if epochs < 0 or batch_size < 1:
-        raise ValueError(f"need epochs >= 0 and batch_size >= 1, got {epochs}, {batch_size}")
-    if not lr > 0:
-        raise ValueError(f"lr must be > 0, got {lr}")
-    if min(penalties) < 0:
-        raise ValueError("penalties must be >= 0")
+def _real(name: str, value, lo: float, strict: bool = False) -> float:
+    """``value`` as a finite real number >= ``lo`` (> ``lo`` if ``strict``); the error
+    names the parameter."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+    value = float(value)
+    if not math.isfinite(value) or value < lo or (strict and value == lo):
+        raise ValueError(
+            f"{name} must be finite and {'>' if strict else '>='} {lo:g}, got {value!r}"
+        )
+    return value
+
+
+def _integer(name: str, value, lo: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
+    if value < lo:
+        raise ValueError(f"{name} must be >= {lo}, got {value!r}")
+    return int(value)
+
+
+def _check_args(
+    *,
+    epochs,
+    lr,
+    optimizer,
+    momentum,
+    weight_decay,
+    l1_weight,
+    l1_activity,
+    clip_grad,
+    batch_size,
+    drop_last,
+    loss,
+    progress,
+    callback,
+) -> None:
+    """Validate :func:`fit`'s settings; every message names the parameter."""
+    _integer("epochs", epochs, 0)
+    _integer("batch_size", batch_size, 1)
+    _real("lr", lr, 0.0, strict=True)
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
-    _loss_fn(loss)
+    _real("momentum", momentum, 0.0)
+    if optimizer == "adam" and momentum != 0:
+        raise ValueError("momentum applies to optimizer='sgd'; Adam has its own (betas)")
+    for name, value in (
+        ("weight_decay", weight_decay),
+        ("l1_weight", l1_weight),
+        ("l1_activity", l1_activity),
+    ):
+        _real(name, value, 0.0)  # a penalty must be >= 0
+    if clip_grad is not None:
+        _real("clip_grad", clip_grad, 0.0, strict=True)
+    if not isinstance(drop_last, bool):
+        raise TypeError(f"drop_last must be True or False, got {drop_last!r}")
+    if progress is not None and not isinstance(progress, bool):
+        raise TypeError(f"progress must be None, True or False, got {progress!r}")
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable(model, epoch), got {callback!r}")
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+
+
+def _check_data(data) -> None:
+    if not isinstance(data, Split):
+        raise TypeError(
+            f"data must be a relu_course.data.Split (x_train, y_train, x_test, y_test), "
+            f"got {type(data).__name__}"
+        )
+    for name, t in zip(Split._fields, data, strict=True):
+        if not isinstance(t, torch.Tensor):
+            raise TypeError(f"data.{name} must be a tensor, got {type(t).__name__}")
+    if len(data.x_train) != len(data.y_train) or len(data.x_test) != len(data.y_test):
+        raise ValueError("data: x and y of a part must have the same number of examples")
+    if len(data.x_train) == 0:
+        raise ValueError("data: the training part is empty")
+
+
+def _check_model(model, data: Split, what: str = "model") -> None:
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"{what} must be a torch.nn.Module, got {type(model).__name__}")
+    first = next(model.parameters(), None)
+    if first is not None and first.device != data.x_train.device:
+        raise ValueError(
+            f"{what} is on {first.device} but the data on {data.x_train.device}; "
+            "move one of them (.to(device))"
+        )
 
 
 def _optimizer(params, optimizer, lr, momentum, weight_decay):
@@ -206,6 +287,7 @@ def _batches(n: int, batch_size: int, drop_last: bool) -> list[int]:
 def fit(
     model: nn.Module,
     data: Split,
+    *,
     epochs: int = 10,
     lr: float = 0.1,
     optimizer: str = "sgd",
@@ -215,22 +297,23 @@ def fit(
     l1_activity: float = 0.0,
     clip_grad: float | None = None,
     batch_size: int = 64,
+    drop_last: bool = False,
     loss: str = "cross_entropy",
     seed: int = 0,
     progress: bool | None = None,
     callback: Callable[[nn.Module, int], None] | None = None,
-    drop_last: bool = False,
 ) -> History:
     """Train ``model`` on ``data`` in place and return its :class:`History`.
 
-    Parameters:
+    Parameters (all but ``model`` and ``data`` keyword-only; a bad value raises
+    ``ValueError`` or ``TypeError`` naming it):
         model, data: on the same device.
-        epochs, lr, optimizer (``"sgd"`` or ``"adam"``), momentum,
+        epochs, lr, optimizer (``"sgd"`` or ``"adam"``), momentum (SGD only),
         weight_decay: the optimiser's settings (weight decay is L2 on every
             parameter, as in PyTorch).
         l1_weight: :math:`\\lambda_1`, on the weight matrices only.
         l1_activity: :math:`\\lambda_a`, on the activation layers' outputs.
-        clip_grad: clip the global gradient norm to this value.
+        clip_grad: clip the global gradient norm to this value (> 0).
         batch_size, drop_last: mini-batch size; ``drop_last=True`` skips the
             last, smaller mini-batch of each epoch (e.g. 1,347 digits in
             batches of 64 leave one of 3 examples that would otherwise be a
@@ -253,13 +336,22 @@ def fit(
         >>> hist.epoch
         [0, 1, 2]
     """
+    _check_data(data)
+    _check_model(model, data)
     _check_args(
-        epochs,
-        batch_size,
-        lr,
-        optimizer,
-        (weight_decay, l1_weight, l1_activity),
-        loss,
+        epochs=epochs,
+        lr=lr,
+        optimizer=optimizer,
+        momentum=momentum,
+        weight_decay=weight_decay,
+        l1_weight=l1_weight,
+        l1_activity=l1_activity,
+        clip_grad=clip_grad,
+        batch_size=batch_size,
+        drop_last=drop_last,
+        loss=loss,
+        progress=progress,
+        callback=callback,
     )
     fn = _loss_fn(loss)
     params = [p for p in model.parameters() if p.requires_grad]
@@ -340,6 +432,33 @@ def _append_steps(hist: History, losses: torch.Tensor, accs: torch.Tensor) -> No
 
 # ---------------------------------------------------------------- many seeds
 
+#: Module types whose copies :func:`fit_seeds` may stack (``"bmm"``/``"vmap"``): no
+#: randomness, the same computation in training and evaluation mode, no state. Anything
+#: else of PyTorch's (Dropout, BatchNorm with running statistics, recurrent layers,
+#: embeddings, ...) takes the per-seed loop. Batch norm without running statistics
+#: (``track_running_stats=False``) uses the batch's statistics in both modes, so it stacks.
+STACKABLE: tuple[type, ...] = (
+    nn.Linear,
+    nn.Bilinear,
+    nn.modules.conv._ConvNd,
+    nn.modules.pooling._MaxPoolNd,
+    nn.modules.pooling._AvgPoolNd,
+    nn.modules.pooling._AdaptiveAvgPoolNd,
+    nn.modules.pooling._AdaptiveMaxPoolNd,
+    nn.modules.pooling._LPPoolNd,
+    nn.Flatten,
+    nn.Unflatten,
+    nn.Identity,
+    nn.LayerNorm,
+    nn.GroupNorm,
+    nn.Sequential,
+    nn.ModuleList,
+    nn.ModuleDict,
+    Abs,
+    Maxout,
+    GLU,
+)
+
 
 def _is_plain_mlp(model: nn.Module) -> bool:
     """A ``Sequential`` of ``Linear`` layers and parameter-free element-wise
@@ -351,9 +470,94 @@ def _is_plain_mlp(model: nn.Module) -> bool:
             continue
         if any(True for _ in layer.parameters()) or any(True for _ in layer.buffers()):
             return False
-        if not is_activation_module(layer):
+        if not is_activation_module(layer) or not isinstance(layer, module_types()):
             return False
     return True
+
+
+def _is_custom(module: nn.Module) -> bool:
+    """A module class defined outside PyTorch and this package (a reader's own)."""
+    return not type(module).__module__.startswith(("torch.", "relu_course."))
+
+
+@torch.no_grad()
+def _same_in_every_mode(model: nn.Module, x: torch.Tensor) -> bool:
+    """Whether ``model`` gives the same outputs on ``x`` twice in training mode and once
+    in evaluation mode: no randomness, no mode-dependent behaviour. Draws from no
+    random stream that it does not restore."""
+    modes = [m.training for m in model.modules()]
+    devices = [x.device] if x.device.type == "cuda" else []
+    try:
+        with torch.random.fork_rng(devices=devices):
+            model.train()
+            first, second = model(x), model(x)
+            model.eval()
+            third = model(x)
+    finally:
+        for m, mode in zip(model.modules(), modes, strict=True):
+            m.training = mode
+    return bool(torch.equal(first, second) and torch.equal(first, third))
+
+
+def _not_stackable(model: nn.Module, x: torch.Tensor) -> str | None:
+    """Why copies of ``model`` cannot be stacked with the result of :func:`fit`, or
+    ``None`` when they can: every module is on :data:`STACKABLE` or a registry
+    activation, or is a reader's own module and the whole model computes the same
+    thing twice in training mode and in evaluation mode (checked on ``x``)."""
+    if any(True for _ in model.buffers()):
+        return "it has buffers (state that the forward pass updates, e.g. batch norm)"
+    custom = False
+    for name, m in model.named_modules():
+        if isinstance(m, nn.modules.batchnorm._NormBase) and not m.track_running_stats:
+            continue
+        if isinstance(m, (*STACKABLE, *module_types())):
+            continue
+        if _is_custom(m):
+            custom = True
+            continue
+        return f"layer {name or '(the model)'!r} is a {type(m).__name__}, not on train.STACKABLE"
+    if custom and not _same_in_every_mode(model, x):
+        return (
+            "its output differs between two calls or between training and evaluation mode "
+            "(randomness such as dropout, or mode-dependent layers)"
+        )
+    return None
+
+
+def _signature(model: nn.Module) -> list[tuple]:
+    """What must match between copies: each module's type and settings, each
+    parameter's and buffer's name, shape, dtype, device and trainability."""
+    simple = (bool, int, float, str, tuple, type(None))
+    sig: list[tuple] = []
+    for name, m in model.named_modules():
+        settings = sorted(
+            (k, v)
+            for k, v in vars(m).items()
+            if not k.startswith("_") and k != "training" and isinstance(v, simple)
+        )
+        sig.append(("module", name, type(m).__qualname__, m.extra_repr(), tuple(settings)))
+    for name, t in [*model.named_parameters(), *model.named_buffers()]:
+        sig.append(("tensor", name, tuple(t.shape), t.dtype, t.device, t.requires_grad))
+    return sig
+
+
+def _check_same_structure(models: Sequence[nn.Module]) -> None:
+    """``ValueError`` unless every copy has the layer types and settings of the first."""
+    reference = _signature(models[0])
+    for k, model in enumerate(models[1:], start=1):
+        sig = _signature(model)
+        if sig == reference:
+            continue
+        for a, b in zip(reference, sig):
+            if a != b:
+                raise ValueError(
+                    "all copies must have the same layer types and settings: copy "
+                    f"{k} differs from copy 0 at {b[1] or '(the model)'!r}: {b[2:]} vs {a[2:]}"
+                )
+        raise ValueError(
+            f"all copies must have the same layer types and settings: copy {k} has "
+            f"{len(sig)} modules and tensors, copy 0 {len(reference)}"
+        )
 
 
 def _bmm_forward(model: nn.Sequential, stacked: dict[str, torch.Tensor]):
@@ -388,38 +592,55 @@ def _vmap_forward(
     def one(params, bufs, x):
         return functional_call(base, (params, bufs), (x,))
 
-    batched = vmap(one, randomness="different")
+    # A random operation inside would draw other numbers than fit does: an error.
+    batched = vmap(one, randomness="error")
     return lambda x: batched(stacked, buffers, x)
 
 
-def _choose_strategy(strategy: str, model: nn.Module, kwargs: dict) -> str:
+def _choose_strategy(strategy: str, model: nn.Module, x: torch.Tensor, kwargs: dict) -> str:
     if strategy not in STRATEGIES:
         raise ValueError(f"strategy must be one of {STRATEGIES}, got {strategy!r}")
     needs_loop = kwargs["l1_activity"] > 0 or kwargs["callback"] is not None
-    has_buffers = any(True for _ in model.buffers())
-    if strategy == "auto":
-        if (
-            needs_loop
-            or has_buffers
-            or isinstance(model, nn.RNNBase)
-            or any(isinstance(m, nn.RNNBase) for m in model.modules())
-        ):
+    if strategy == "loop":
+        return "loop"
+    if needs_loop:
+        if strategy == "auto":
             return "loop"
-        return "bmm" if _is_plain_mlp(model) else "vmap"
-    if strategy != "loop" and needs_loop:
         raise ValueError(
             f"strategy={strategy!r} does not support l1_activity or callback; use strategy='loop'"
+        )
+    why = _not_stackable(model, x[:16])
+    if why is not None:
+        if strategy == "auto":
+            return "loop"
+        raise ValueError(
+            f"strategy={strategy!r} cannot reproduce fit for this model: {why}; "
+            "use strategy='loop' (or 'auto')"
         )
     if strategy == "bmm" and not _is_plain_mlp(model):
         raise ValueError(
             "strategy='bmm' needs an nn.Sequential of Linear layers and element-wise activations"
         )
+    if strategy == "auto":
+        return "bmm" if _is_plain_mlp(model) else "vmap"
     return strategy
+
+
+def _seed_list(seeds) -> tuple[int, ...]:
+    if isinstance(seeds, (numbers.Integral, np.integer)) and not isinstance(seeds, bool):
+        return tuple(range(_integer("seeds", seeds, 1)))
+    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Sequence | range | np.ndarray):
+        raise TypeError(f"seeds must be a count or a sequence of integers, got {seeds!r}")
+    seed_list = tuple(_integer("each of seeds", s, 0) for s in seeds)
+    if not seed_list:
+        raise ValueError("seeds is empty")
+    return seed_list
 
 
 def fit_seeds(
     make_model: Callable[[], nn.Module],
     data: Split,
+    *,
     seeds: int | Sequence[int] = 5,
     epochs: int = 10,
     lr: float = 0.1,
@@ -430,28 +651,36 @@ def fit_seeds(
     l1_activity: float = 0.0,
     clip_grad: float | None = None,
     batch_size: int = 64,
+    drop_last: bool = False,
     loss: str = "cross_entropy",
     progress: bool | None = None,
     callback: Callable[[nn.Module, int], None] | None = None,
-    drop_last: bool = False,
     strategy: str = "auto",
 ) -> SeedRuns:
     """Train one copy of ``make_model()`` per seed, all at once, and return
     a :class:`SeedRuns`.
 
-    For seed ``s`` the copy is built after ``relu_course.seed(s)`` and its
-    mini-batches are drawn as ``fit(..., seed=s)`` draws them, so copy ``k``
-    reproduces ``seed(s); fit(make_model(), data, seed=s, ...)``. The other
-    arguments are :func:`fit`'s. ``seeds`` is a count ``K`` (seeds
-    ``0..K-1``) or the seeds themselves.
+    ``make_model`` is a factory: a callable with no arguments that returns a new
+    model (``lambda: nets.mlp(64, [32], 10)``), not a model. For seed ``s`` the copy
+    is built after ``relu_course.seed(s)`` and its mini-batches are drawn as
+    ``fit(..., seed=s)`` draws them, so copy ``k`` reproduces ``seed(s);
+    fit(make_model(), data, seed=s, ...)``. The other arguments (keyword-only) are
+    :func:`fit`'s. ``seeds`` is a count ``K`` (seeds ``0..K-1``) or the seeds
+    themselves. Every copy must have the same layer types and settings
+    (``ValueError`` otherwise).
 
     ``strategy``:
         ``"bmm"``: plain MLPs (``Linear`` and element-wise activations):
         the K weight matrices are stacked and every layer is one batched
-        matrix product. ``"vmap"``: other models without buffers (e.g. the
-        CNN), through ``torch.func.vmap``. ``"loop"``: one :func:`fit` per
-        seed; used for recurrent nets, models with buffers (batch norm), and
-        for ``l1_activity`` or ``callback``. ``"auto"`` picks in that order.
+        matrix product. ``"vmap"``: other models built from the layers on
+        :data:`STACKABLE` (e.g. the CNN) and a reader's own modules that compute
+        the same thing in every call and mode, through ``torch.func.vmap``.
+        ``"loop"``: one :func:`fit` per seed, each after ``seed(s)``; used for
+        everything else (dropout, batch norm with running statistics, recurrent
+        nets) and for ``l1_activity`` or ``callback``. ``"auto"`` picks in that
+        order; asking for ``"bmm"`` or ``"vmap"`` where they would not reproduce
+        :func:`fit` raises ``ValueError``. Stacked copies are evaluated in
+        evaluation mode, as :func:`fit` evaluates.
 
     Example::
 
@@ -461,6 +690,13 @@ def fit_seeds(
         >>> runs.strategy, runs.final("test_acc").shape
         ('bmm', (3,))
     """
+    if isinstance(make_model, nn.Module) or not callable(make_model):
+        raise TypeError(
+            "make_model must be a factory: a callable with no arguments that returns a new "
+            f"model (e.g. lambda: nets.mlp(64, [32], 10)), got {type(make_model).__name__}; "
+            "fit_seeds builds one copy per seed"
+        )
+    _check_data(data)
     kwargs = dict(
         epochs=epochs,
         lr=lr,
@@ -471,32 +707,36 @@ def fit_seeds(
         l1_activity=l1_activity,
         clip_grad=clip_grad,
         batch_size=batch_size,
+        drop_last=drop_last,
         loss=loss,
         callback=callback,
-        drop_last=drop_last,
     )
-    _check_args(
-        epochs,
-        batch_size,
-        lr,
-        optimizer,
-        (weight_decay, l1_weight, l1_activity),
-        loss,
-    )
-    seed_list = tuple(range(seeds) if isinstance(seeds, (int, np.integer)) else seeds)
-    if not seed_list:
-        raise ValueError("seeds is empty")
+    _check_args(progress=progress, **kwargs)
+    seed_list = _seed_list(seeds)
     device = data.x_train.device
-    models = []
-    for s in seed_list:
+
+    def build(s: int) -> nn.Module:
         _seed_everything(s)
-        models.append(make_model().to(device))
-    chosen = _choose_strategy(strategy, models[0], kwargs)
+        model = make_model()
+        if not isinstance(model, nn.Module):
+            raise TypeError(
+                f"make_model() must return a torch.nn.Module, got {type(model).__name__}"
+            )
+        return model.to(device)
+
+    first = build(seed_list[0])
+    chosen = _choose_strategy(strategy, first, data.x_train, kwargs)
     if chosen == "loop":
-        histories = [
-            fit(m, data, seed=s, progress=False, **kwargs) for m, s in zip(models, seed_list)
-        ]
+        models, histories = [], []
+        for k, s in enumerate(seed_list):
+            model = first if k == 0 else build(s)
+            if k:
+                _check_same_structure([first, model])
+            histories.append(fit(model, data, seed=s, progress=False, **kwargs))
+            models.append(model)
         return SeedRuns(seed_list, models, histories, "loop")
+    models = [first, *(build(s) for s in seed_list[1:])]
+    _check_same_structure(models)
     histories = _fit_stacked(models, data, seed_list, chosen, progress=progress, **kwargs)
     return SeedRuns(seed_list, models, histories, chosen)
 
@@ -529,11 +769,13 @@ def _fit_stacked(
     params = [stacked[n] for n in names]
     weight_names = {n for n, _ in weight_matrices(models[0])}
     weights = [stacked[n] for n in names if n in weight_names]
+    # ``owner`` holds the layers the stacked forward pass runs through (and their mode)
     if strategy == "bmm":
-        forward = _bmm_forward(models[0], stacked)
+        owner = models[0]
+        forward = _bmm_forward(owner, stacked)
     else:
-        base = copy.deepcopy(models[0])
-        forward = _vmap_forward(base, stacked, buffers)
+        owner = copy.deepcopy(models[0])
+        forward = _vmap_forward(owner, stacked, buffers)
     opt = _optimizer(params, optimizer, lr, momentum, weight_decay)
     fn = _loss_fn(loss)
     per_example = _per_example_loss(loss)
@@ -545,7 +787,11 @@ def _fit_stacked(
 
     @torch.no_grad()
     def stacked_eval(xs, ys):
-        out = forward(xs.unsqueeze(0).expand(k_models, *xs.shape))
+        owner.eval()  # evaluation mode, as fit's evaluate
+        try:
+            out = forward(xs.unsqueeze(0).expand(k_models, *xs.shape))
+        finally:
+            owner.train()
         target = ys.unsqueeze(0).expand(k_models, *ys.shape)
         losses = torch.stack([fn(out[k], ys) for k in range(k_models)])
         return losses.tolist(), _accuracy_tensor(out, target, loss).tolist()
@@ -571,6 +817,7 @@ def _fit_stacked(
         unit="epoch",
         leave=False,
     )
+    owner.train()
     for epoch in bar:
         start = time.perf_counter()
         orders = torch.stack([torch.randperm(len(x), generator=g) for g in gens]).to(x.device)
@@ -644,6 +891,7 @@ def fit_full_batch(
     models: Sequence[nn.Module],
     x: torch.Tensor,
     y: torch.Tensor,
+    *,
     lr: float | Sequence[float],
     steps: int,
     optimizer: str = "adam",
@@ -681,12 +929,32 @@ def fit_full_batch(
     """
     from torch.func import stack_module_state
 
-    if not models or not all(_is_plain_mlp(m) for m in models):
-        raise ValueError("fit_full_batch trains plain MLPs (Linear + activations)")
-    if steps < 0 or not np.all(np.asarray(lr, dtype=float) > 0):
-        raise ValueError("steps must be >= 0 and every lr > 0")
+    if isinstance(models, nn.Module) or not isinstance(models, Sequence) or not models:
+        raise TypeError("models must be a non-empty list of models (the copies to train)")
+    for k, m in enumerate(models):
+        if not isinstance(m, nn.Module) or not _is_plain_mlp(m):
+            raise ValueError(
+                f"models[{k}]: fit_full_batch trains plain MLPs (an nn.Sequential of Linear "
+                "layers and registered element-wise activations)"
+            )
+    _check_same_structure(models)
+    for name, t in (("x", x), ("y", y)):
+        if not isinstance(t, torch.Tensor):
+            raise TypeError(f"{name} must be a tensor, got {type(t).__name__}")
+        if t.device != next(models[0].parameters()).device:
+            raise ValueError(f"{name} is on {t.device} but the models are not")
+    if len(x) != len(y) or len(x) == 0:
+        raise ValueError(f"x and y must have the same, non-zero length, got {len(x)}, {len(y)}")
+    _integer("steps", steps, 0)
+    rate_list = [lr] if isinstance(lr, numbers.Real) else list(lr)
+    if len(rate_list) not in (1, len(models)):
+        raise ValueError(
+            f"lr must be one rate or one per copy ({len(models)}), got {len(rate_list)}"
+        )
+    for rate in rate_list:
+        _real("lr", rate, 0.0, strict=True)
     if optimizer not in OPTIMIZERS:
-        raise ValueError(f"optimizer must be one of {OPTIMIZERS}")
+        raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
     stacked, _ = stack_module_state(list(models))
     names = [n for n, p in models[0].named_parameters() if p.requires_grad]
     params = [stacked[n] for n in names]

@@ -12,7 +12,7 @@ from torch import nn
 
 from relu_course.data import Split, digits
 from relu_course.nets import autoencoder, relu_interpolant
-from relu_course.probe import activation_layers, activations
+from relu_course.probe import activation_layers, layer_outputs
 from relu_course.train import fit
 
 
@@ -77,7 +77,7 @@ def test_autoencoder_trains_with_fit_on_input_targets():
         loss="mse",
         l1_activity=1e-2,
     )
-    zeros = lambda m: (activations(m, d.x_test)["encoder.1"] == 0).float().mean().item()  # noqa: E731
+    zeros = lambda m: (layer_outputs(m, d.x_test)["encoder.1"] == 0).float().mean().item()  # noqa: E731
     assert zeros(sparse) > zeros(ae)
 
 
@@ -169,7 +169,7 @@ def test_fit_full_batch_matches_one_optimizer_per_copy(optimizer):
     y = torch.sin(3 * x)
     rates = [0.01, 0.03, 0.1]
     stacked = _copies(range(3), activation="tanh")
-    mse = fit_full_batch(stacked, x, y, rates, steps=150, optimizer=optimizer)
+    mse = fit_full_batch(stacked, x, y, lr=rates, steps=150, optimizer=optimizer)
     for model, lr, got in zip(_copies(range(3), activation="tanh"), rates, mse, strict=True):
         opt_cls = torch.optim.Adam if optimizer == "adam" else torch.optim.SGD
         opt = opt_cls(model.parameters(), lr=lr)
