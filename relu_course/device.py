@@ -24,6 +24,7 @@ __all__ = [
     "ENV_VAR",
     "SEED_ENV_VAR",
     "SEED_STRIDE",
+    "CUBLAS_ENV_VAR",
 ]
 
 #: Environment variable that overrides :func:`get_device` (``cpu``, ``cuda``,
@@ -36,36 +37,64 @@ SEED_ENV_VAR = "RELU_COURSE_SEED"
 SEED_STRIDE = 1_000_003
 _SEED_MODULUS = 2**32  # NumPy and scikit-learn accept seeds in [0, 2**32)
 
+#: cuBLAS is deterministic only with a fixed workspace, which it reads when CUDA starts:
+#: set here, at import, unless the user chose one (see :func:`seed`).
+CUBLAS_ENV_VAR = "CUBLAS_WORKSPACE_CONFIG"
+os.environ.setdefault(CUBLAS_ENV_VAR, ":4096:8")
+
 
 def _mps_available() -> bool:
     backend = getattr(torch.backends, "mps", None)
     return bool(backend is not None and backend.is_available())
 
 
-def get_device() -> torch.device:
+def _checked(wanted: str, source: str) -> torch.device:
+    """The device named ``wanted``, or ``ValueError`` (naming ``source``) when this
+    machine does not have it."""
+    try:
+        device = torch.device(wanted)
+    except RuntimeError as err:
+        raise ValueError(f"{source}={wanted!r} is not a device name: {err}") from None
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(f"{source}={wanted!r} but CUDA is not available")
+        count = torch.cuda.device_count()
+        if device.index is not None and device.index >= count:
+            raise ValueError(
+                f"{source}={wanted!r} but this machine has {count} CUDA device(s): "
+                f"cuda:0 to cuda:{count - 1}"
+            )
+    elif device.type == "mps":
+        if not _mps_available():
+            raise ValueError(f"{source}={wanted!r} but MPS is not available")
+        if device.index not in (None, 0):
+            raise ValueError(f"{source}={wanted!r}: there is one MPS device, mps or mps:0")
+    elif device.type != "cpu":
+        raise ValueError(f"{source}={wanted!r}: the course runs on cpu, cuda or mps")
+    return device
+
+
+def get_device(name: str | None = None) -> torch.device:
     """The device the course runs on: CUDA if present, then Apple MPS, then
     the CPU.
 
-    Set ``RELU_COURSE_DEVICE`` (e.g. ``cpu``) to override. An override naming
-    a device that is not available raises ``ValueError`` rather than falling
-    back silently.
+    ``name`` (e.g. ``"cpu"``, ``"cuda:1"``) asks for one device; otherwise
+    ``RELU_COURSE_DEVICE`` overrides the choice. A name of a device this machine
+    does not have (``"cuda:7"`` on a one-GPU machine) raises ``ValueError`` rather
+    than falling back silently or failing later.
 
     Example::
 
-        >>> get_device()  # doctest: +SKIP
+        >>> get_device("cpu")
         device(type='cpu')
     """
+    if name is not None:
+        if not isinstance(name, (str, torch.device)):
+            raise TypeError(f"name must be a device name such as 'cpu', got {name!r}")
+        return _checked(str(name).strip(), "name")
     wanted = os.environ.get(ENV_VAR, "").strip()
     if wanted:
-        try:
-            device = torch.device(wanted)
-        except RuntimeError as err:
-            raise ValueError(f"{ENV_VAR}={wanted!r} is not a device name: {err}") from None
-        if device.type == "cuda" and not torch.cuda.is_available():
-            raise ValueError(f"{ENV_VAR}={wanted!r} but CUDA is not available")
-        if device.type == "mps" and not _mps_available():
-            raise ValueError(f"{ENV_VAR}={wanted!r} but MPS is not available")
-        return device
+        return _checked(wanted, ENV_VAR)
     if torch.cuda.is_available():
         return torch.device("cuda")
     if _mps_available():
@@ -128,10 +157,16 @@ def seed(n: int = 0) -> torch.Generator:
     every CUDA device) with :func:`derive_seed` of ``n``.
 
     Also asks for reproducible GPU arithmetic: cuDNN in deterministic mode
-    with autotuning off, and TF32 off for matrix products and convolutions.
-    Same base seed, same machine, same library versions: same numbers. Across
-    devices (CPU vs CUDA vs MPS) and thread counts the draws are the same but
-    floating-point sums may differ in the last digits.
+    with autotuning off, TF32 off for matrix products and convolutions, and, on a
+    machine with CUDA, ``torch.use_deterministic_algorithms(True, warn_only=True)``:
+    deterministic kernels wherever PyTorch has them, and a warning naming any
+    operation that has none (call ``torch.use_deterministic_algorithms(True)``
+    yourself to make that an error). cuBLAS
+    needs the environment variable ``CUBLAS_WORKSPACE_CONFIG=:4096:8`` for that, set
+    before CUDA starts: importing :mod:`relu_course` sets it when it is unset (set
+    it yourself if CUDA ran before). Same base seed, same machine, same library
+    versions: same numbers. Across devices (CPU vs CUDA vs MPS) and thread counts
+    the draws are the same but floating-point sums may differ in the last digits.
 
     Returns a CPU ``torch.Generator`` seeded the same way, for code that
     prefers an explicit generator.
@@ -152,4 +187,6 @@ def seed(n: int = 0) -> torch.Generator:
     torch.backends.cudnn.benchmark = False
     torch.backends.cudnn.allow_tf32 = False
     torch.backends.cuda.matmul.allow_tf32 = False
+    if torch.cuda.is_available():
+        torch.use_deterministic_algorithms(True, warn_only=True)
     return torch.Generator().manual_seed(n)

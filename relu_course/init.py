@@ -79,7 +79,8 @@ def init_weights_(
     :math:`n_\text{in} = \text{in} \cdot \prod \text{kernel}`,
     :math:`n_\text{out} = \text{out} \cdot \prod \text{kernel}`. ``generator``: a CPU
     ``torch.Generator`` (default: torch's global CPU generator). The numbers are
-    always drawn on the CPU and copied to ``weight``'s device, so a weight on CUDA or
+    always drawn on the CPU, in ``weight``'s dtype (float64 draws for a float64 weight),
+    and copied to ``weight``'s device, so a weight on CUDA or
     MPS gets the same values as one on the CPU.
 
     Example::
@@ -94,7 +95,7 @@ def init_weights_(
     std = math.sqrt(variance(scheme, fan_in, fan_out))
     target = weight
     if weight.device.type != "cpu":
-        weight = torch.empty(weight.shape, dtype=torch.float32)  # MPS has no float64
+        weight = torch.empty(weight.shape, dtype=weight.dtype)  # draw on the CPU, then move
     if scheme.endswith("_normal"):
         weight.normal_(0.0, std, generator=generator)
     else:
