@@ -21,16 +21,20 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 __all__ = ["Slider", "slider"]
 
 
 @dataclass
 class Slider:
-    """The HTML of a slider figure; displays itself in a notebook."""
+    """The HTML of a slider figure; displays itself in a notebook.
 
-    html: str
+    Its plain-text form names the slider without the HTML (which holds every frame), so a
+    notebook stores the frames once.
+    """
+
+    html: str = field(repr=False)
     values: tuple
     label: str
 
