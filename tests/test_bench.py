@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -122,11 +123,28 @@ def test_bench_shapes_and_fields():
         assert len(at) == len(expected)
     for r in rows:
         assert r.seconds > 0 and math.isfinite(r.seconds)
-        assert r.elements_per_s == pytest.approx(r.size / r.seconds)
-        assert r.bytes_per_s == pytest.approx(bench.TRAFFIC[r.mode] * r.size * 4 / r.seconds)
         assert r.dtype == "float32" and r.device == "cpu" and r.impl == "torch" and r.calls >= 1
-    copy = bench.find(rows, mode="copy", size=1000)
-    assert copy.vs_copy == pytest.approx(1.0) and copy.bandwidth_fraction == pytest.approx(1.0)
+
+
+def test_bench_derived_fields_from_known_timings(monkeypatch):
+    """With the timer replaced by known medians, every derived field is a worked number."""
+    seconds = {"copy": 2e-6, "clone": 3e-6, "forward": 4e-6, "backward": 1e-5}
+
+    def fake(fns, *args, **kwargs):
+        samples = {k: [seconds[k.split("|")[1]]] * 3 for k in fns}
+        return samples, dict.fromkeys(fns, 7)
+
+    monkeypatch.setattr(bench, "_time_calls", fake)
+    rows = bench.bench(["relu"], sizes=[1000], modes=["forward", "backward"], device="cpu")
+    fwd = bench.find(rows, name="relu", mode="forward")
+    assert fwd.seconds == 4e-6 and fwd.calls == 7
+    assert fwd.elements_per_s == pytest.approx(2.5e8)  # 1000 / 4 us
+    assert fwd.bytes_per_s == pytest.approx(2e9)  # read + write of 4 kB in 4 us
+    assert fwd.vs_copy == pytest.approx(2.0) and fwd.bandwidth_fraction == pytest.approx(0.5)
+    back = bench.find(rows, name="relu", mode="backward")  # 5 tensor passes in 10 us
+    assert back.bytes_per_s == pytest.approx(2e9) and back.bandwidth_fraction == pytest.approx(0.5)
+    rows64 = bench.bench(["relu"], sizes=[1000], modes=["forward"], device="cpu", dtype="float64")
+    assert bench.find(rows64, name="relu", mode="forward").bytes_per_s == pytest.approx(4e9)
 
 
 def test_bench_sane_ratios_on_a_tiny_size():
@@ -142,9 +160,6 @@ def test_bench_sane_ratios_on_a_tiny_size():
     for r in rows:
         # nothing is a thousand times faster or slower than a copy of the same small tensor
         assert 1e-3 < r.vs_copy < 1e3
-        assert r.bandwidth_fraction == pytest.approx(bench.TRAFFIC[r.mode] / 2 / r.vs_copy)
-    fwd = bench.find(rows, name="relu", mode="forward")
-    assert fwd.vs_copy == pytest.approx(fwd.seconds / bench.find(rows, mode="copy").seconds)
 
 
 def test_bench_package_impl_and_threads_restored():
@@ -169,7 +184,6 @@ def test_bench_float64_bytes():
     )
     r = bench.find(rows, name="sigmoid", mode="out")
     assert r.dtype == "float64"
-    assert r.bytes_per_s == pytest.approx(2 * 100 * 8 / r.seconds)
 
 
 @pytest.mark.parametrize(
@@ -230,10 +244,10 @@ def test_time_calls_interleaves_and_uses_setup():
     )
     assert set(out) == {"a", "b"} and all(len(v) == 3 for v in out.values())
     assert all(v > 0 for vs in out.values() for v in vs)
-    # Per label: 1 warm-up call, then a calibration batch (the Timer's 2 warm-up calls + 1);
-    # then the batches (2 warm-up calls + 1 timed call each) alternate a, b, a, b, ...
-    assert calls[:8] == ["a"] * 4 + ["b"] * 4
-    assert calls[8:] == (["a"] * 3 + ["b"] * 3) * 3
+    # Per label a warm-up and calibration run, then the timed batches alternate a, b, a, b,
+    # ...: runs of the same label, whatever number of calls torch's Timer makes per batch.
+    runs = [label for label, _ in itertools.groupby(calls)]
+    assert runs == ["a", "b"] * (1 + 3)
     assert state["setups"] == 1 + 3
     with pytest.raises(ValueError):
         bench.time_calls({}, "cpu")

@@ -241,7 +241,9 @@ def test_rnn_learns_a_short_adding_problem_with_mse_and_clipping():
     )
     assert not hist.diverged
     assert np.isnan(hist.test_acc[-1])  # no accuracy for a regression
-    assert hist.test_loss[-1] < 0.05 < 1 / 6 - 0.05  # well below the predict-the-mean baseline
+    # well below the predict-the-mean baseline of this test set (about 1/6)
+    baseline = torch.mean((split.y_test - split.y_train.mean()) ** 2).item()
+    assert hist.test_loss[-1] < 0.3 * baseline
 
 
 # ----------------------------------------------------------------------------- fixed filters
