@@ -172,6 +172,12 @@ def test_references_cover_claims_papers():
 
 
 FLOAT64 = re.compile(r"float64|\.double\(\)")
+# a conversion to float64 and, later in the same chain, the move to the CPU: the tensor was
+# on the device when it became float64 (`.double().cpu()` raises on MPS; `.cpu().double()`)
+TO_CPU_AFTER = re.compile(
+    r"(\.double\(\)|\.to\([^()]*float64\))"  # the conversion, then in the same chain
+    r"(\s*\.\w+(\([^()]*\))?)*?\s*\.(cpu\(\)|to\(\s*[\"']cpu[\"'])"  # .cpu() or .to("cpu")
+)
 
 
 def _statements(code: str) -> list[str]:
@@ -196,4 +202,8 @@ def test_no_float64_reaches_the_device(path):
             if FLOAT64.search(statement):
                 assert "DEVICE" not in statement and ".to(device" not in statement, (
                     f"{path.name} cell {i}: float64 on the device: {statement.strip()[:120]}"
+                )
+                assert not TO_CPU_AFTER.search(statement), (
+                    f"{path.name} cell {i}: float64 before .cpu() (write .cpu().double()): "
+                    f"{statement.strip()[:120]}"
                 )
