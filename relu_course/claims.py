@@ -320,6 +320,7 @@ class ClaimsTable:
         otherwise=None,
         digits: int = 3,
         percent: bool = False,
+        n_label: str = "seeds",
     ) -> str:
         """Add a row whose verdict is computed from ``effect`` by :func:`verdict`.
 
@@ -331,7 +332,8 @@ class ClaimsTable:
         boundary (a fresh draw would likely flip it: add seeds, or widen the gap).
         ``measured``: a short description of what was measured (the interval
         is appended in words, with ``digits`` decimals, times 100 with ``%`` when
-        ``percent``); ``why``: required for ``"inconclusive"`` and ``"nuanced"``.
+        ``percent``; ``n_label``: what the interval's ``n`` counts, "seeds" or e.g.
+        "rounds"); ``why``: required for ``"inconclusive"`` and ``"nuanced"``.
 
         A *conditional* claim ("under Adam, not under SGD") passes the effect
         under the condition as ``effect``, names it in ``condition``, and passes
@@ -345,12 +347,13 @@ class ClaimsTable:
             raise ValueError("a conditional claim needs both condition= and otherwise=")
         got = verdict(effect, direction, margin)
         distance = boundary_distance(effect, direction, margin)
-        words = effect.describe(digits, percent=percent)
+        words = effect.describe(digits, percent=percent, n_label=n_label)
         text = f"{measured}: {words}" if measured else words
         if otherwise is not None:
             got_else = verdict(otherwise, direction, margin)
             distance = min(distance, boundary_distance(otherwise, direction, margin))
-            text = f"{text}; otherwise {otherwise.describe(digits, percent=percent)}"
+            other = otherwise.describe(digits, percent=percent, n_label=n_label)
+            text = f"{text}; otherwise {other}"
             got = (
                 "nuanced"
                 if (got, got_else) == ("confirmed", "not confirmed")
@@ -481,7 +484,7 @@ def load(paths) -> list[dict]:
 
     Example::
 
-        >>> rows = load(["book/01_saturation.ipynb", "book/02_relu.ipynb"])
+        >>> rows = load(["book/01_saturation.ipynb", "book/evidence/02_relu.ipynb"])
         >>> sorted({r["chapter"] for r in rows})
         ['01_saturation', '02_relu']
     """
@@ -563,9 +566,10 @@ def evidence_box(rows: list[dict], path: str) -> str:
         EVIDENCE_BOX_MARK.format(path=path),
         "## What the evidence says",
         "",
-        f"Each claim below is measured over seeds in [the evidence notebook]({path}); "
-        "the verdict is computed from the interval. Follow a link for the design and "
-        "the figure.",
+        f"Each claim below is checked in [the evidence notebook]({path}): a measured "
+        "claim over several seeds or timing rounds, its verdict computed from the "
+        "interval; a claim about the literature by the papers it cites. Follow a link "
+        "for the design and the figure.",
         "",
     ]
     for row in rows:

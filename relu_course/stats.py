@@ -130,7 +130,9 @@ class Interval:
             text += ", all equal"
         return text + ")"
 
-    def describe(self, digits: int = 2, unit: str = "", percent: bool = False) -> str:
+    def describe(
+        self, digits: int = 2, unit: str = "", percent: bool = False, n_label: str = "seeds"
+    ) -> str:
         """The interval in words, for a sentence: ``"0.028 (95% interval 0.008 to
         0.049, 5 seeds)"``; ``percent=True`` shows values times 100 with ``%``
         (or ``unit``), e.g. for accuracies."""
@@ -145,7 +147,7 @@ class Interval:
             return f"{v:.{digits}f}{unit}"
 
         level = f"{self.confidence * 100:g}%"
-        return f"{num(mean)} ({level} interval {num(low)} to {num(high)}, {self.n} seeds)"
+        return f"{num(mean)} ({level} interval {num(low)} to {num(high)}, {self.n} {n_label})"
 
 
 def mean_interval(values: Sequence[float], confidence: float = 0.95) -> Interval:
