@@ -238,6 +238,16 @@ def boundary_distance(effect, direction: str = "above", margin: float = 0.0) -> 
     return min(abs(low - null), abs(high - margin)) / effect.se
 
 
+def _margin_distance(effect, direction: str, margin: float) -> float:
+    """Standard errors between the interval's far end and the margin (how safely the
+    claimed size is excluded)."""
+    high, low = effect.high, effect.low
+    if effect.scale == "ratio":
+        high, low, margin = math.log(high), math.log(low), math.log(margin)
+    end = high if direction == "above" else low
+    return abs(end - margin) / effect.se
+
+
 def _claimed_text(effect, direction: str, margin: float) -> str:
     ratio = effect.scale == "ratio"
     if direction == "within":
@@ -338,7 +348,9 @@ class ClaimsTable:
         A *conditional* claim ("under Adam, not under SGD") passes the effect
         under the condition as ``effect``, names it in ``condition``, and passes
         the effect without it as ``otherwise``: the row is ``"nuanced"`` when the
-        claim is confirmed under the condition and not confirmed otherwise.
+        claim is confirmed under the condition and the claimed size is excluded
+        otherwise (the interval ends short of the margin: "not confirmed", or
+        "nuanced" when a smaller effect remains).
         Returns the verdict.
         """
         if expect not in VERDICTS:
@@ -350,15 +362,14 @@ class ClaimsTable:
         words = effect.describe(digits, percent=percent, n_label=n_label)
         text = f"{measured}: {words}" if measured else words
         if otherwise is not None:
+            # the claimed size must be excluded without the condition (the far end of
+            # the interval short of the margin): "not confirmed" or "nuanced" there
             got_else = verdict(otherwise, direction, margin)
-            distance = min(distance, boundary_distance(otherwise, direction, margin))
+            distance = min(distance, _margin_distance(otherwise, direction, margin))
             other = otherwise.describe(digits, percent=percent, n_label=n_label)
-            text = f"{text}; otherwise {other}"
-            got = (
-                "nuanced"
-                if (got, got_else) == ("confirmed", "not confirmed")
-                else (f"{got} under {condition}, {got_else} otherwise")
-            )
+            text = f"{text} ({condition}); otherwise {other}"
+            holds = got == "confirmed" and got_else in ("not confirmed", "nuanced")
+            got = "nuanced" if holds else f"{got} {condition}, {got_else} otherwise"
         if got != expect:
             raise AssertionError(
                 f"[{self.chapter}] {claim}: the interval gives {got!r}, the text says "

@@ -136,6 +136,9 @@ def test_conditional_claim_is_nuanced_only_when_it_holds_on_one_side():
         "revives", "x", adam, "nuanced", 0.05, condition="under Adam", otherwise=sgd
     )
     assert got == "nuanced" and table.rows[0].why == "only under Adam"
+    smaller = iv(0.01, 0.03)  # real but short of the margin without the condition
+    got = table.measure("x", "y", adam, "nuanced", 0.05, condition="under Adam", otherwise=smaller)
+    assert got == "nuanced"
     with pytest.raises(AssertionError, match="confirmed under"):
         table.measure(
             "revives", "x", adam, "nuanced", 0.05, condition="under Adam", otherwise=adam
