@@ -20,10 +20,36 @@ Example::
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 __all__ = ["Slider", "slider"]
+
+#: matplotlib's player draws its buttons with Font Awesome icons loaded from a CDN; the
+#: course loads nothing from another host (offline readers, the site's tests), so the
+#: stylesheet is dropped and each icon becomes a Unicode symbol.
+_ICONS = {
+    "fa fa-minus": "\u2212",
+    "fa fa-fast-backward": "\u2759\u25c0\u25c0",
+    "fa fa-step-backward": "\u25c0\u2759",
+    "fa fa-play fa-flip-horizontal": "\u25c0",
+    "fa fa-pause": "\u2759\u2759",
+    "fa fa-play": "\u25b6",
+    "fa fa-step-forward": "\u2759\u25b6",
+    "fa fa-fast-forward": "\u25b6\u25b6\u2759",
+    "fa fa-plus": "+",
+}
+
+
+def _self_contained(html: str) -> str:
+    """The player's HTML without the external icon stylesheet (icons as symbols)."""
+    html = re.sub(r"<link[^>]*font-awesome[^>]*>", "", html)
+    for cls, symbol in _ICONS.items():
+        html = html.replace(f'<i class="{cls}"></i>', symbol)
+    if '<i class="fa' in html or "https://" in html:
+        raise RuntimeError("matplotlib's player changed: it loads from another host")
+    return html
 
 
 @dataclass
@@ -81,6 +107,7 @@ def slider(
     anim = FuncAnimation(fig, frame, frames=len(values), blit=False)
     html = anim.to_jshtml(fps=2, embed_frames=True, default_mode="once")
     plt.close(fig)
+    html = _self_contained(html)
     names = ", ".join(fmt.format(v) for v in values)
     html = (
         f'<div class="relu-slider" data-label="{label}" data-values="{names}">'

@@ -305,8 +305,10 @@ def fit(
 ) -> History:
     """Train ``model`` on ``data`` in place and return its :class:`History`.
 
-    Parameters (all but ``model`` and ``data`` keyword-only; a bad value raises
-    ``ValueError`` or ``TypeError`` naming it):
+    All but ``model`` and ``data`` are keyword-only; a bad value raises
+    ``ValueError`` or ``TypeError`` naming it.
+
+    Parameters:
         model, data: on the same device.
         epochs, lr, optimizer (``"sgd"`` or ``"adam"``), momentum (SGD only),
         weight_decay: the optimiser's settings (weight decay is L2 on every

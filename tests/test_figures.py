@@ -119,3 +119,14 @@ def test_softplus_family_marks_the_largest_gap():
     markers = [line for line in ax.lines if line.get_marker() == "o"]
     plt.close(fig)
     assert [m.get_ydata()[0] for m in markers] == pytest.approx([np.log(2), np.log(2) / 4])
+
+
+def test_slider_loads_nothing_from_another_host():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from relu_course.interactive import slider
+
+    view = slider(lambda fig, k: fig.subplots().plot([0, k]), [1, 2], label="k")
+    assert "http://" not in view.html and "https://" not in view.html
+    assert 'class="fa' not in view.html and "\u25b6" in view.html  # play as a symbol
