@@ -120,10 +120,17 @@ def test_page_shows_the_lesson_not_the_bookkeeping(path):
             assert {"remove-input", "remove-cell"} & set(tags(cell)), (
                 f"{path.name} cell {i}: claim checks run in remove-input cells"
             )
+            # Colab ignores the tags: its form view folds the code under the title
+            assert cell["metadata"].get("cellView") == "form" and text.startswith("# @title"), (
+                f"{path.name} cell {i}: claims bookkeeping is not folded on Colab"
+            )
         if "hide-cell" in tags(cell):
             meta = cell["metadata"]
             assert meta.get("mystnb", {}) == SOLUTION_PROMPTS, f"{path.name} cell {i}"
             assert meta.get("jupyter") == {"source_hidden": True, "outputs_hidden": True}
+            assert meta.get("cellView") == "form" and text.startswith("# @title Solution"), (
+                f"{path.name} cell {i}: the solution is not folded on Colab"
+            )
             before = source(cells[i - 1])
             assert cells[i - 1]["cell_type"] == "markdown" and before.startswith("### Solution"), (
                 f"{path.name} cell {i}: a solution follows its '### Solution N' heading"
