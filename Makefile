@@ -25,7 +25,7 @@ export PYTHONHASHSEED := 0
 # or one-core machine then computes the same sums, no slower than its own timing allows.
 PINNED_ENV := RELU_COURSE_DEVICE=cpu OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-.PHONY: setup lock lint book test unit nbval seed1 site browser notebooks robustness lab mindeps serve clean latest platforms
+.PHONY: setup lock lint book test unit nbval seed1 site browser notebooks robustness lab mindeps serve clean latest platforms browser-deps
 
 ## setup: .venv with the locked environment and the package (editable) and the Jupyter kernel.
 ## Every other target runs it first. The browser tests also need Chromium (see $(CHROMIUM) below).
@@ -77,10 +77,16 @@ book: $(STAMP)
 ## tests of the built site (static checks, then in headless Chromium). The kernels run on one
 ## thread each, so two targets at a time (TEST_JOBS) keep two cores busy; site and browser wait
 ## for book, so any -j is safe. Each target's output is printed when it ends.
+## Order: with two slots, nbval runs from the start in one while the other runs unit, book and
+## site, then seed1; the browser tests take the first slot nbval frees. The two long executions
+## then overlap with everything else, which keeps the whole run under 10 minutes on 2 cores.
 TEST_JOBS ?= 2
-test: setup
+test: setup browser-deps
 	$(MAKE) --no-print-directory lint
-	$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target nbval seed1 unit site browser
+	$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target nbval unit site seed1 browser
+
+## browser-deps: Chromium for the browser tests (see CHROMIUM above)
+browser-deps: $(CHROMIUM)
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests -m "not site and not browser" -q
@@ -92,7 +98,7 @@ site: book
 	$(BIN)/python -m pytest tests -m "site" -q
 
 ## browser: the built site in headless Chromium
-browser: book $(CHROMIUM)
+browser: book browser-deps
 	$(BIN)/python -m pytest tests -m "browser" -q
 	@echo "Screenshots of every page: $(CURDIR)/_build/screenshots/"
 
