@@ -372,7 +372,7 @@ def test_activation_table_lists_every_registered_activation(browser, server):
         assert set(names) == canonical, set(names) ^ canonical
         costs = page.evaluate(
             "Array.from(document.querySelectorAll('table.activation-table tbody tr'))"
-            ".map(r => r.cells[6].innerText.trim())"
+            ".map(r => r.cells[4].innerText.trim())"
         )
         assert sum(c.endswith("]") for c in costs) >= len(costs) - 2, costs
         page.screenshot(path=str(shot_name("book/choosing")), full_page=True)

@@ -282,14 +282,16 @@ def _math(latex: str) -> nodes.Node:
 
 def _range_text(low: float, high: float) -> str:
     def end(v: float) -> str:
-        return "\\infty" if v == math.inf else "-\\infty" if v == -math.inf else f"{v:g}"
+        return "\\infty" if v == math.inf else "-\\infty" if v == -math.inf else f"{v:.2g}"
 
     return f"({end(low)}, {end(high)})"
 
 
 class ActivationTable(SphinxDirective):
     """The registered activations with their measured cost (``:costs:`` names the
-    evidence notebook that times them, relative to the source directory)."""
+    evidence notebook that times them, relative to the source directory), as two
+    tables that fit the page: properties and cost, then formulas and derivatives.
+    ReLU first, then alphabetically."""
 
     option_spec = {"costs": str}
 
@@ -299,20 +301,18 @@ class ActivationTable(SphinxDirective):
         path = Path(self.env.srcdir) / self.options["costs"]
         self.env.note_dependency(str(path))
         costs = _costs(path)
-        rows = []
-        for name in activations.names():
+        names = [n for n in activations.names() if activations.get(n).name == n]
+        names.sort(key=lambda n: (n != "relu", activations.get(n).display_name.lower()))
+        props, formulas = [], []
+        for name in names:
             act = activations.get(name)
-            if act.name != name:  # an alias (swish) is listed under its canonical name
-                continue
             ratio = costs["ratios"].get(name)
-            cost = (
-                f"{ratio['mean']:.1f}x [{ratio['low']:.1f}, {ratio['high']:.1f}]" if ratio else "-"
-            )
-            rows.append(
+            cost = "-"
+            if ratio:
+                cost = f"{ratio['mean']:.2g}x [{ratio['low']:.2g}, {ratio['high']:.2g}]"
+            props.append(
                 [
                     nodes.Text(act.display_name),
-                    _math(act.formula),
-                    _math(act.derivative_formula),
                     _math(_range_text(*act.output_range)),
                     nodes.Text("yes" if act.zero_centred else "no"),
                     nodes.Text("yes" if act.smooth else "no"),
@@ -320,6 +320,9 @@ class ActivationTable(SphinxDirective):
                     nodes.Text(act.init),
                     nodes.Text(act.used_in),
                 ]
+            )
+            formulas.append(
+                [nodes.Text(act.display_name), _math(act.formula), _math(act.derivative_formula)]
             )
         note = nodes.paragraph(
             text=(
@@ -330,8 +333,6 @@ class ActivationTable(SphinxDirective):
         )
         header = (
             "Activation",
-            "Formula",
-            "Derivative",
             "Range",
             "Zero-centred",
             "Smooth",
@@ -339,7 +340,17 @@ class ActivationTable(SphinxDirective):
             "Initialisation",
             "Used in",
         )
-        return [note, _table((10, 20, 20, 9, 6, 6, 9, 8, 12), header, rows, ["activation-table"])]
+        return [
+            note,
+            _table((14, 12, 9, 8, 15, 14, 28), header, props, ["activation-table"]),
+            nodes.paragraph(text="The formulas and their derivatives:"),
+            _table(
+                (16, 42, 42),
+                ("Activation", "g(x)", "g'(x)"),
+                formulas,
+                ["activation-formulas"],
+            ),
+        ]
 
 
 def setup(app):
@@ -347,4 +358,5 @@ def setup(app):
     app.add_directive("learning-path", LearningPath)
     app.add_directive("activation-table", ActivationTable)
     app.add_js_file("ledger.js")
-    return {"parallel_read_safe": True, "parallel_write_safe": True}
+    # env_version: bump when a directive changes its output, so a cached build redoes the pages
+    return {"env_version": 3, "parallel_read_safe": True, "parallel_write_safe": True}
