@@ -25,6 +25,11 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 
+def label(path: Path) -> str:
+    """``02_relu.ipynb``, or ``evidence/02_relu.ipynb`` for an evidence notebook."""
+    return f"{path.parent.name}/{path.name}" if path.parent.name == "evidence" else path.name
+
+
 def run(path: Path, seed: int) -> tuple[bool, float, str]:
     """Execute ``path`` with base seed ``seed``: (passed, seconds, error)."""
     nb = nbformat.read(path, as_version=4)
@@ -65,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         results[path, seed] = ok, seconds
         status = "pass" if ok else "FAIL"
         detail = f"  {error}" if error else ""
-        print(f"seed {seed} {path.name}: {status} {seconds:5.1f} s{detail}", flush=True)
+        print(f"seed {seed} {label(path)}: {status} {seconds:5.1f} s{detail}", flush=True)
 
     if args.jobs == 1:
         for path, seed in runs:
@@ -76,14 +81,14 @@ def main(argv: list[str] | None = None) -> int:
             futures = {pool.submit(run, path, seed): (path, seed) for path, seed in runs}
             for future in as_completed(futures):
                 report(*futures[future], *future.result())
-    width = max(len(p.name) for p in args.notebooks)
+    width = max(len(label(p)) for p in args.notebooks)
     print("\n" + "notebook".ljust(width) + "".join(f"  seed {s:<8}" for s in args.seeds))
     for path in args.notebooks:
         cells = []
         for seed in args.seeds:
             ok, seconds = results[path, seed]
             cells.append(f"  {'pass' if ok else 'FAIL'} {seconds:5.1f}s ")
-        print(path.name.ljust(width) + "".join(cells))
+        print(label(path).ljust(width) + "".join(cells))
     failed = [k for k, (ok, _) in results.items() if not ok]
     print(f"\n{len(results) - len(failed)} passed, {len(failed)} failed")
     return 1 if failed else 0
