@@ -325,7 +325,7 @@ class ClaimsTable:
         section: str = "",
         measured: str = "",
         why: str = "",
-        min_distance: float = 1.0,
+        min_distance: float = 2.0,
         condition: str = "",
         otherwise=None,
         digits: int = 3,
