@@ -219,6 +219,10 @@ def _run_seconds(doc: str, nb: dict) -> float:
     return run
 
 
+#: How the learning path names each kind of page (a chapter not yet split holds both).
+KIND_LABELS = {"lesson": "lesson", "evidence": "evidence", "legacy": "lesson + claims"}
+
+
 class LearningPath(SphinxDirective):
     """Realistic time and run time of every page of the course (lessons, and chapters
     not yet split), then of the evidence notebooks."""
@@ -237,7 +241,7 @@ class LearningPath(SphinxDirective):
             rows = [
                 [
                     _title_link(self, doc),
-                    nodes.Text("lesson" if k == "lesson" else k),
+                    nodes.Text(KIND_LABELS[k]),
                     nodes.Text(f"{minutes} min"),
                     nodes.Text(f"{run:.0f} s"),
                 ]
@@ -359,4 +363,4 @@ def setup(app):
     app.add_directive("activation-table", ActivationTable)
     app.add_js_file("ledger.js")
     # env_version: bump when a directive changes its output, so a cached build redoes the pages
-    return {"env_version": 3, "parallel_read_safe": True, "parallel_write_safe": True}
+    return {"env_version": 4, "parallel_read_safe": True, "parallel_write_safe": True}
