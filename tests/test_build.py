@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from course import notebooks
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -91,8 +92,6 @@ def test_pinned_environment_gives_one_thread_on_any_core_count():
 def test_no_notebook_changes_the_process_thread_count():
     """Timing code sets threads through `bench` (restored afterwards), never for the kernel."""
     offenders = [
-        path.name
-        for path in sorted((ROOT / "book").glob("*.ipynb"))
-        if "set_num_threads" in path.read_text(encoding="utf-8")
+        path.name for path in notebooks() if "set_num_threads" in path.read_text(encoding="utf-8")
     ]
     assert not offenders, f"notebooks that call torch.set_num_threads: {offenders}"
