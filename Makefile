@@ -4,7 +4,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-NOTEBOOKS := $(sort $(wildcard book/*.ipynb book/evidence/*.ipynb))
+# Evidence first: a chapter that reads another's claims (05_tips) then sees them as they are now
+NOTEBOOKS := $(sort $(wildcard book/evidence/*.ipynb)) $(sort $(wildcard book/*.ipynb))
 LINTED := relu_course tests book
 # The lock (requirements.txt) is resolved on Python 3.11, the oldest that numpy 2.4, scipy 1.17,
 # scikit-learn 1.9 and IPython 9 support; `make setup` refuses an older python3 in one line.
