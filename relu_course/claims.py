@@ -166,7 +166,7 @@ def _check_claim(effect, direction: str, margin: float):
     return margin
 
 
-def verdict(effect, direction: str = "above", margin: float = 0.0) -> str:
+def verdict(effect, direction: str, margin: float) -> str:
     r"""The verdict an interval gives a claim, by the course's rules.
 
     ``effect``: the measured effect, an :class:`relu_course.stats.Interval` whose
@@ -216,7 +216,18 @@ def verdict(effect, direction: str = "above", margin: float = 0.0) -> str:
     return "inconclusive" if big_enough else "not confirmed"
 
 
-def boundary_distance(effect, direction: str = "above", margin: float = 0.0) -> float:
+def _on_scale(effect, direction: str, margin: float) -> tuple[float, float, float, float]:
+    """``(low, high, null, margin)`` on the interval's own scale (log for ratios), mirrored
+    for ``"below"`` so that the claim always reads "above"."""
+    low, high, null = effect.low, effect.high, effect.null
+    if effect.scale == "ratio":
+        low, high, null, margin = (math.log(v) for v in (low, high, null, margin))
+    if direction == "below":
+        low, high, null, margin = -high, -low, -null, -margin
+    return low, high, null, margin
+
+
+def boundary_distance(effect, direction: str, margin: float) -> float:
     r"""How far the interval's deciding ends lie from the boundaries that decide the
     verdict, in standard errors (on the interval's own scale: log for ratios).
 
@@ -225,12 +236,7 @@ def boundary_distance(effect, direction: str = "above", margin: float = 0.0) -> 
     :math:`\sqrt 2` standard errors, so it crosses with probability near
     :math:`\Phi(-d/\sqrt 2)`: about 24% at 1, 8% at 2, 2% at 3.
     """
-    margin = _check_claim(effect, direction, margin)
-    low, high, null = effect.low, effect.high, effect.null
-    if effect.scale == "ratio":
-        low, high, null, margin = (math.log(v) for v in (low, high, null, margin))
-    if direction == "below":
-        low, high, null, margin = -high, -low, -null, -margin
+    low, high, null, margin = _on_scale(effect, direction, _check_claim(effect, direction, margin))
     if direction == "within":
         ends = [abs(low - (null - margin)), abs(high - (null + margin))]
         ends += [abs(low - (null + margin)), abs(high - (null - margin))]
@@ -241,11 +247,8 @@ def boundary_distance(effect, direction: str = "above", margin: float = 0.0) -> 
 def _margin_distance(effect, direction: str, margin: float) -> float:
     """Standard errors between the interval's far end and the margin (how safely the
     claimed size is excluded)."""
-    high, low = effect.high, effect.low
-    if effect.scale == "ratio":
-        high, low, margin = math.log(high), math.log(low), math.log(margin)
-    end = high if direction == "above" else low
-    return abs(end - margin) / effect.se
+    _, high, _, margin = _on_scale(effect, direction, margin)
+    return abs(high - margin) / effect.se
 
 
 def _claimed_text(effect, direction: str, margin: float) -> str:
@@ -254,6 +257,13 @@ def _claimed_text(effect, direction: str, margin: float) -> str:
         return f"within {effect.null:g} +- {margin:g}"
     sign = ">=" if direction == "above" else "<="
     return f"x {sign} {margin:g}" if ratio else f"{sign} {margin:+g}"
+
+
+def _check_verdict(verdict: str, why: str, name: str = "verdict") -> None:
+    if verdict not in VERDICTS:
+        raise ValueError(f"{name} must be one of {VERDICTS}, got {verdict!r}")
+    if verdict == "inconclusive" and not why.strip():
+        raise ValueError("an inconclusive verdict needs why=...")
 
 
 class ClaimsTable:
@@ -285,10 +295,7 @@ class ClaimsTable:
         Returns nothing, so a cell that ends with a check prints nothing;
         the rows are in ``self.rows``.
         """
-        if verdict not in VERDICTS:
-            raise ValueError(f"verdict must be one of {VERDICTS}, got {verdict!r}")
-        if verdict == "inconclusive" and not why.strip():
-            raise ValueError("an inconclusive verdict needs why=...")
+        _check_verdict(verdict, why)
         if seeds is not None and (int(seeds) != seeds or seeds < 1):
             raise ValueError(f"seeds must be a positive integer, got {seeds!r}")
         if agree is not None:
@@ -353,7 +360,7 @@ class ClaimsTable:
         "nuanced" when a smaller effect remains).
         Returns the verdict.
         """
-        if expect not in VERDICTS:
+        if expect not in VERDICTS:  # its why= is checked once the verdict is known
             raise ValueError(f"expect must be one of {VERDICTS}, got {expect!r}")
         if bool(condition) != (otherwise is not None):
             raise ValueError("a conditional claim needs both condition= and otherwise=")
@@ -420,12 +427,9 @@ class ClaimsTable:
         """Add a row decided by the literature, not by a measurement (a date, who was
         first): ``references`` are keys of ``book/references.bib`` (a test checks that
         they exist), ``measured`` says what they show."""
-        if verdict not in VERDICTS:
-            raise ValueError(f"verdict must be one of {VERDICTS}, got {verdict!r}")
+        _check_verdict(verdict, why)
         if not references or not all(isinstance(k, str) and k for k in references):
             raise ValueError("a claim checked by citation needs references=[bib keys]")
-        if verdict == "inconclusive" and not why.strip():
-            raise ValueError("an inconclusive verdict needs why=...")
         self.rows.append(
             Claim(
                 claim,

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import yaml
 
+from relu_course.pages import source  # noqa: F401  (re-exported for the tests)
+
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
 HTML = ROOT / "_build" / "html"
@@ -78,8 +80,3 @@ def with_claims() -> list[Path]:
 
 def load(path: Path) -> dict:
     return json.loads(path.read_text())
-
-
-def source(cell: dict) -> str:
-    src = cell.get("source", "")
-    return "".join(src) if isinstance(src, list) else src
