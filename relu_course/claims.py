@@ -581,18 +581,20 @@ def evidence_box(rows: list[dict], path: str) -> str:
         EVIDENCE_BOX_MARK.format(path=path),
         "## What the evidence says",
         "",
-        f"Each claim below is checked in [the evidence notebook]({path}): a measured "
-        "claim over several seeds or timing rounds, its verdict computed from the "
-        "interval; a claim about the literature by the papers it cites. Follow a link "
-        "for the design and the figure.",
+        "The popular articles about ReLU make claims of their own; here is how they "
+        f"hold up in [the evidence notebook]({path}). A measured claim is repeated over "
+        "several seeds or timing rounds, and its verdict is computed from the 95% "
+        "interval (the range that holds the true value with 95% confidence); a claim "
+        "about the literature is checked against the papers.",
         "",
     ]
     for row in rows:
         anchor = f"#{slug(row['section'])}" if row.get("section") else ""
         measured = row["measured"].replace("|", "/")
         why = f" ({row['why']})" if row.get("why") else ""
+        label = "Papers" if row.get("citations") else "Measured"
         lines.append(
-            f"- [{row['claim']}]({path}{anchor}): **{row['verdict']}**{why}. Measured: {measured}."
+            f"- [{row['claim']}]({path}{anchor}): **{row['verdict']}**{why}. {label}: {measured}."
         )
     return "\n".join(lines)
 

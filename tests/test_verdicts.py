@@ -153,6 +153,9 @@ def test_evidence_box_links_each_row_to_its_section():
     assert box.splitlines()[0] == "<!-- evidence-box: evidence/02_relu.ipynb -->"
     assert "## What the evidence says" in box
     assert "[A claim](evidence/02_relu.ipynb#speed-threads): **confirmed**" in box
+    table.cite("A date", "src", "not confirmed", ["glorot2011deep"], "2011", section="History")
+    box = claims.evidence_box([{**vars(r)} for r in table.rows], "evidence/02_relu.ipynb")
+    assert "**not confirmed**. Papers: 2011." in box and "**confirmed**. Measured: " in box
 
 
 def test_cite_records_references_and_refuses_none():
