@@ -374,7 +374,7 @@ class ClaimsTable:
             got_else = verdict(otherwise, direction, margin)
             distance = min(distance, _margin_distance(otherwise, direction, margin))
             other = otherwise.describe(digits, percent=percent, n_label=n_label)
-            text = f"{text} ({condition}); otherwise {other}"
+            text = f"{text}; otherwise {other}"  # the condition itself goes in why
             holds = got == "confirmed" and got_else in ("not confirmed", "nuanced")
             got = "nuanced" if holds else f"{got} {condition}, {got_else} otherwise"
         if got != expect:
@@ -590,7 +590,7 @@ def evidence_box(rows: list[dict], path: str) -> str:
     ]
     for row in rows:
         anchor = f"#{slug(row['section'])}" if row.get("section") else ""
-        measured = row["measured"].replace("|", "/")
+        measured = row["measured"]
         why = f" ({row['why']})" if row.get("why") else ""
         label = "Papers" if row.get("citations") else "Measured"
         lines.append(
