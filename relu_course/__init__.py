@@ -23,7 +23,7 @@ from typing import Any
 from relu_course import activations
 from relu_course import layers as _layers
 from relu_course.activations import Activation, get, names, shortcut_doc
-from relu_course.device import base_seed, derive_seed, get_device, seed
+from relu_course.device import base_seed, derive_seed, get_device, seed, stream_seed
 
 # Maxout, GLU and SwiGLU live in relu_course.layers; their old home, relu_course.activations,
 # still offers them (notebooks and readers' code import them from there).
@@ -58,6 +58,7 @@ __all__ = [
     "seed",
     "base_seed",
     "derive_seed",
+    "stream_seed",
     "__version__",
 ]
 

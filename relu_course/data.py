@@ -14,7 +14,7 @@ import torch
 from sklearn.datasets import load_digits, make_moons
 from sklearn.model_selection import train_test_split
 
-from relu_course.device import derive_seed
+from relu_course.device import stream_seed
 
 __all__ = ["Split", "validation_split", "digits", "moons", "xor", "spirals", "SCALINGS"]
 
@@ -62,7 +62,7 @@ def validation_split(data: Split, fraction: float = 0.2, seed: int = 0) -> Split
     training data and whose ``x_test, y_test`` are the validation examples,
     so the same training code tunes on it without ever touching the test set.
     The held-out examples are a seeded random ``fraction`` of the training set
-    (the seed goes through :func:`~relu_course.device.derive_seed`).
+    (from the ``"split"`` stream of :func:`~relu_course.device.stream_seed`).
 
     Example::
 
@@ -77,7 +77,7 @@ def validation_split(data: Split, fraction: float = 0.2, seed: int = 0) -> Split
     n_val = int(round(n * fraction))
     if not 1 <= n_val <= n - 1:
         raise ValueError(f"fraction={fraction} of {n} examples leaves an empty part")
-    gen = torch.Generator().manual_seed(derive_seed(seed))
+    gen = torch.Generator().manual_seed(stream_seed(seed, "split"))
     order = torch.randperm(n, generator=gen).to(data.x_train.device)
     val, rest = order[:n_val], order[n_val:]
     return Split(data.x_train[rest], data.y_train[rest], data.x_train[val], data.y_train[val])
@@ -106,7 +106,7 @@ def digits(
     ``"standard"`` subtracts the training mean and divides by the training
     standard deviation per pixel (constant pixels are left at 0). The split is
     stratified and seeded (``seed`` goes through
-    :func:`~relu_course.device.derive_seed`, so the base seed moves it).
+    :func:`~relu_course.device.stream_seed`'s ``"data"`` stream, so the base seed moves it).
     ``min_std`` floors the per-pixel standard deviation used by
     ``"standard"`` (in raw pixel units, 0..16): a pixel that is nearly constant
     in the training images would otherwise turn a rare test value into a
@@ -120,7 +120,11 @@ def digits(
     bunch = load_digits()
     x = bunch.data.astype(np.float64)
     x_tr, x_te, y_tr, y_te = train_test_split(
-        x, bunch.target, test_size=test_size, random_state=derive_seed(seed), stratify=bunch.target
+        x,
+        bunch.target,
+        test_size=test_size,
+        random_state=stream_seed(seed, "data"),
+        stratify=bunch.target,
     )
     if scaling == "unit":
         x_tr, x_te = x_tr / 16.0, x_te / 16.0
@@ -151,7 +155,7 @@ def moons(
     """scikit-learn's two interleaving half-moons in 2-D, two classes, seeded."""
     if n < 4:
         raise ValueError(f"n must be at least 4, got {n}")
-    seed = derive_seed(seed)
+    seed = stream_seed(seed, "data")
     x, y = make_moons(n_samples=n, noise=noise, random_state=seed)
     return _as_split(
         *train_test_split(x, y, test_size=test_size, random_state=seed), device=device
@@ -168,7 +172,7 @@ def xor(
     """The XOR problem: four Gaussian blobs at (+-1, +-1); label 1 where the signs differ."""
     if n < 4:
         raise ValueError(f"n must be at least 4, got {n}")
-    seed = derive_seed(seed)
+    seed = stream_seed(seed, "data")
     rng = np.random.default_rng(seed)
     centres = rng.choice([-1.0, 1.0], size=(n, 2))
     x = centres + noise * rng.standard_normal((n, 2))
@@ -189,7 +193,7 @@ def spirals(
     """Two interleaved spirals in 2-D (radius grows with angle), two classes, seeded."""
     if n < 4:
         raise ValueError(f"n must be at least 4, got {n}")
-    seed = derive_seed(seed)
+    seed = stream_seed(seed, "data")
     rng = np.random.default_rng(seed)
     y = rng.integers(0, 2, size=n)
     t = rng.uniform(0.05, 1.0, size=n)
@@ -239,7 +243,7 @@ def adding_problem(
     n_test = int(round(n * test_size))
     if not 1 <= n_test <= n - 1:
         raise ValueError(f"n={n} with test_size={test_size} leaves an empty train or test set")
-    seed = derive_seed(seed)
+    seed = stream_seed(seed, "data")
     rng = np.random.default_rng(seed)
     values = rng.uniform(0.0, 1.0, size=(n, seq_len))
     half = seq_len // 2

@@ -21,6 +21,8 @@ __all__ = [
     "seed",
     "base_seed",
     "derive_seed",
+    "stream_seed",
+    "STREAMS",
     "ENV_VAR",
     "SEED_ENV_VAR",
     "SEED_STRIDE",
@@ -150,6 +152,41 @@ def derive_seed(n: int = 0) -> int:
     """
     n = _check_int(n)
     return (n + SEED_STRIDE * base_seed()) % _SEED_MODULUS
+
+
+#: The independent random streams one course seed ``n`` feeds. ``"init"`` is what
+#: :func:`seed` gives the global generators (weights, dropout); the others are
+#: spawned from it, so reusing one ``n`` for the weights, the data and the
+#: mini-batch order does not reuse one stream of numbers for all three.
+STREAMS = ("init", "batches", "data", "split")
+
+
+def stream_seed(n: int, stream: str) -> int:
+    r"""The seed of one named random stream of the course's seed ``n``.
+
+    ``"init"`` is :func:`derive_seed` of ``n`` (what :func:`seed` uses); stream
+    :math:`k > 0` of :data:`STREAMS` is the first 32-bit word of NumPy's
+    ``SeedSequence(derive_seed(n), spawn_key=(k,))``, a child of the same root
+    that is statistically independent of it and of its siblings. The package
+    seeds the mini-batch order of :func:`relu_course.train.fit` from
+    ``"batches"``, the generated datasets of :mod:`relu_course.data` from
+    ``"data"`` and :func:`relu_course.data.validation_split` from ``"split"``.
+
+    Example::
+
+        >>> stream_seed(0, "init") == derive_seed(0)
+        True
+        >>> len({stream_seed(0, s) for s in STREAMS})
+        4
+    """
+    if stream not in STREAMS:
+        raise ValueError(f"stream must be one of {STREAMS}, got {stream!r}")
+    root = derive_seed(n)
+    k = STREAMS.index(stream)
+    if k == 0:
+        return root
+    state = np.random.SeedSequence(root, spawn_key=(k,)).generate_state(1, np.uint32)
+    return int(state[0])
 
 
 def seed(n: int = 0) -> torch.Generator:

@@ -42,8 +42,8 @@ from torch import nn
 
 from relu_course.activations import is_activation_module, module_types
 from relu_course.data import Split
-from relu_course.device import derive_seed
 from relu_course.device import seed as _seed_everything
+from relu_course.device import stream_seed
 from relu_course.layers import GLU, Maxout
 from relu_course.nets import Abs
 from relu_course.probe import capture, weight_matrices
@@ -321,9 +321,10 @@ def fit(
             batches of 64 leave one of 3 examples that would otherwise be a
             full-rate step).
         loss: ``"cross_entropy"`` or ``"mse"``.
-        seed: seeds the mini-batch order (through
-            :func:`~relu_course.device.derive_seed`); same seed, same
-            machine: same history.
+        seed: seeds the mini-batch order, from the ``"batches"`` stream of
+            :func:`~relu_course.device.stream_seed` (independent of the
+            weights that ``seed(n)`` draws); same seed, same machine: same
+            history.
         callback: ``callback(model, epoch)`` runs before training (epoch 0)
             and after every epoch.
 
@@ -361,7 +362,7 @@ def fit(
     weights = [p for _, p in weight_matrices(model)]
     x, y = data.x_train, data.y_train
     starts = _batches(len(x), batch_size, drop_last)
-    gen = torch.Generator().manual_seed(derive_seed(seed))
+    gen = torch.Generator().manual_seed(stream_seed(seed, "batches"))
     hist = History()
 
     def record(epoch: int, seconds: float) -> None:
@@ -783,7 +784,7 @@ def _fit_stacked(
     per_example = _per_example_loss(loss)
     x, y = data.x_train, data.y_train
     starts = _batches(len(x), batch_size, drop_last)
-    gens = [torch.Generator().manual_seed(derive_seed(s)) for s in seed_list]
+    gens = [torch.Generator().manual_seed(stream_seed(s, "batches")) for s in seed_list]
     hists = [History() for _ in models]
     done = [False] * k_models
 

@@ -174,3 +174,44 @@ def test_float64_init_on_the_gpu_equals_the_cpu():
             torch.Generator().manual_seed(1),
         )
         assert torch.equal(gpu.cpu(), cpu)
+
+
+class _FirstBatch(nn.Module):
+    """A linear model that records the first mini-batch it is trained on."""
+
+    def __init__(self):
+        super().__init__()
+        self.linear = nn.Linear(2, 2)
+        self.seen: list[torch.Tensor] = []
+
+    def forward(self, x):
+        if self.training:
+            self.seen.append(x.detach().clone())
+        return self.linear(x)
+
+
+def test_batch_order_has_its_own_random_stream():
+    """One seed n must not feed one stream of numbers to the weights (``seed(n)``),
+    the mini-batch order (``fit(seed=n)``) and the data: the shuffle used to be
+    ``randperm`` under ``manual_seed(derive_seed(n))``, the very numbers the
+    initialisation drew."""
+    split = data.moons(64, seed=5)
+    model = _FirstBatch()
+    train.fit(model, split, epochs=1, batch_size=16, seed=5)
+    first = model.seen[0]
+    same_stream = torch.Generator().manual_seed(device.derive_seed(5))
+    init_order = torch.randperm(len(split.x_train), generator=same_stream)
+    assert not torch.equal(first, split.x_train[init_order[:16]])
+    own_stream = torch.Generator().manual_seed(device.stream_seed(5, "batches"))
+    order = torch.randperm(len(split.x_train), generator=own_stream)
+    torch.testing.assert_close(first, split.x_train[order[:16]])
+
+
+def test_streams_are_distinct_and_follow_the_base_seed(monkeypatch):
+    seeds = {device.stream_seed(7, s) for s in device.STREAMS}
+    assert len(seeds) == len(device.STREAMS)
+    assert device.stream_seed(7, "init") == device.derive_seed(7)
+    monkeypatch.setenv(device.SEED_ENV_VAR, "3")
+    assert device.stream_seed(7, "batches") not in seeds
+    with pytest.raises(ValueError, match="stream must be one of"):
+        device.stream_seed(7, "shuffle")
