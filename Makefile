@@ -35,7 +35,7 @@ setup: $(STAMP)
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; need = tuple(map(int, "$(LOCK_PYTHON)".split("."))); \
 		sys.exit(0 if v >= need else "make setup: the locked environment (requirements.txt) needs Python >= $(LOCK_PYTHON), and $(PYTHON) is %d.%d; install 3.11 and run: make setup PYTHON=python3.11" % v) \
-		if v <= need else print("make setup: note: the lock is resolved on Python $(LOCK_PYTHON) and pins the CPU build torch==2.13.0+cpu, which this machine has for 3.11 only; with %d.%d pip must find that build elsewhere" % v)'
+		if v <= need else print("make setup: note: the lock is resolved on Python $(LOCK_PYTHON); on %d.%d pip may pick other wheels than it pins" % v)'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet "$$(grep -E '^pip==' requirements.txt)"
 	$(BIN)/python -m pip install --quiet -r requirements.txt $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX))
