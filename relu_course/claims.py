@@ -2,7 +2,7 @@
 must follow.
 
 Each row states a claim, where it comes from, what the chapter measured, how
-many seeds the measurement used and how many of them agree with the verdict,
+many seeds the measurement used and how many of them point the claimed way,
 and the verdict. A row is only accepted when the measurement supports its
 verdict (``evidence`` is true), so a changed result fails the notebook instead
 of leaving a stale verdict in the book. The rows are also attached to the
@@ -35,7 +35,7 @@ Rules for the evidence, for the next chapter's author:
    next draw and measures nothing).
 2. A training comparison uses at least 3 seeds (5 where
    :func:`relu_course.train.fit_seeds` makes it cheap); pass ``seeds=`` and
-   ``agree=`` (how many seeds individually agree with the verdict).
+   ``agree=`` (how many seeds individually point the claimed way).
 3. Learning rates are chosen per arm on a validation split from a grid that
    brackets the best value (:func:`relu_course.stats.select_lr`).
 4. Evidence that is true by construction (a dictionary typed in the cell, a
@@ -114,7 +114,7 @@ class Claim:
     verdict: str
     section: str = ""
     seeds: int | None = None  # how many seeds the measurement used
-    agree: int | None = None  # how many of those seeds agree with the verdict
+    agree: int | None = None  # how many of those seeds point the claimed way
     why: str = ""  # for "inconclusive": why the measurement could not decide
 
     def seeds_text(self) -> str:
@@ -163,6 +163,11 @@ def _check_claim(effect, direction: str, margin: float):
         raise ValueError(f"direction 'below' needs margin < {null:g} (no effect), got {margin:g}")
     if direction == "within" and not margin > 0:
         raise ValueError(f"direction 'within' needs a margin > 0, got {margin:g}")
+    if direction == "within" and effect.scale == "ratio" and not margin > 1:
+        raise ValueError(
+            f"direction 'within' on a ratio needs a factor margin > 1 (within [1/m, m]), "
+            f"got {margin:g}"
+        )
     return margin
 
 
@@ -184,7 +189,8 @@ def verdict(effect, direction: str, margin: float) -> str:
       the interval holds both no effect and the claimed size.
     - ``"below"``: the mirror image (``margin < null``).
     - ``"within"``: an equivalence claim ("harmless", "as fast as"), the effect
-      lies in :math:`[\text{null} - m, \text{null} + m]`: confirmed when the
+      lies in :math:`[\text{null} - m, \text{null} + m]` (for a ratio, within a
+      factor :math:`m > 1`: :math:`[1/m, m]`): confirmed when the
       interval lies inside, not confirmed when it lies wholly outside on one
       side, inconclusive otherwise.
 
@@ -204,6 +210,7 @@ def verdict(effect, direction: str, margin: float) -> str:
     if direction == "below":  # mirror onto "above"
         low, high, null, margin = -high, -low, -null, -margin
     if direction == "within":
+        low, high, null, margin = _on_scale(effect, direction, margin)
         if null - margin <= low and high <= null + margin:
             return "confirmed"
         if low > null + margin or high < null - margin:
@@ -254,6 +261,8 @@ def _margin_distance(effect, direction: str, margin: float) -> float:
 def _claimed_text(effect, direction: str, margin: float) -> str:
     ratio = effect.scale == "ratio"
     if direction == "within":
+        if ratio:
+            return f"1/{margin:g} <= x <= {margin:g}"
         return f"within {effect.null:g} +- {margin:g}"
     sign = ">=" if direction == "above" else "<="
     return f"x {sign} {margin:g}" if ratio else f"{sign} {margin:+g}"
@@ -395,6 +404,8 @@ class ClaimsTable:
             if direction == "above"
             else effect.count_below(effect.null)
             if direction == "below"
+            else effect.count(lambda v: 1 / margin <= v <= margin)
+            if effect.scale == "ratio"
             else effect.count(lambda v: abs(v - effect.null) <= margin)
         )
         self.rows.append(
@@ -445,7 +456,7 @@ class ClaimsTable:
     def markdown(self) -> str:
         """The table as Markdown: claim, source, measured, verdict."""
         return _markdown_table(
-            ["Claim", "Source", "Measured here", "Seeds agreeing", "Verdict"],
+            ["Claim", "Source", "Measured here", "Seeds in the claimed direction", "Verdict"],
             [
                 [
                     r.claim,
@@ -499,7 +510,7 @@ def load(paths) -> list[dict]:
 
     Example::
 
-        >>> rows = load(["book/01_saturation.ipynb", "book/evidence/02_relu.ipynb"])
+        >>> rows = load(["book/evidence/01_saturation.ipynb", "book/evidence/02_relu.ipynb"])
         >>> sorted({r["chapter"] for r in rows})
         ['01_saturation', '02_relu']
     """

@@ -68,6 +68,26 @@ def test_ratio_claims_compare_with_one():
     assert measured.null == 1.0 and "0/5 > 1" in str(measured)
 
 
+def test_within_a_factor_on_a_ratio():
+    """'Within a factor 2' of 1 is [1/2, 2], decided on the log scale where the
+    distances are measured (it used to read [1 - 2, 1 + 2] = [-1, 3])."""
+    close = iv(0.9, 1.2, null=1.0, scale="ratio")
+    assert claims.verdict(close, "within", 2.0) == "confirmed"
+    two_and_a_half = iv(2.3, 2.8, null=1.0, scale="ratio")
+    assert claims.verdict(two_and_a_half, "within", 2.0) == "not confirmed"
+    a_third = iv(0.3, 0.45, null=1.0, scale="ratio")
+    assert claims.verdict(a_third, "within", 2.0) == "not confirmed"
+    assert claims.verdict(iv(0.4, 1.5, null=1.0, scale="ratio"), "within", 2.0) == "inconclusive"
+    with pytest.raises(ValueError, match="factor margin > 1"):
+        claims.verdict(close, "within", 0.5)
+    table = claims.ClaimsTable("x")
+    table.measure(
+        "as fast", "s", effect=stats.ratio_interval([1.0, 1.1, 0.95, 1.05], [1.0] * 4),
+        expect="confirmed", margin=2.0, direction="within", section="s",
+    )  # fmt: skip
+    assert table.rows[-1].claimed == "1/2 <= x <= 2" and table.rows[-1].agree == 4
+
+
 @given(
     st.floats(-1, 1, allow_nan=False),
     st.floats(0.001, 1),

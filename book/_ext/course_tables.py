@@ -32,7 +32,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from relu_course.claims import VERDICTS, load, slug
 
-COLUMNS = ("Verdict", "Claim", "Measured", "Seeds agreeing", "Source")
+COLUMNS = ("Verdict", "Claim", "Measured", "Seeds in the claimed direction", "Source")
 
 
 def _entry(*children: nodes.Node) -> nodes.entry:
