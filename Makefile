@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# Evidence first: a chapter that reads another's claims (05_tips) then sees them as they are now
+# Evidence first, then the lessons: `make notebooks` regenerates each lesson's evidence boxes from the claims its evidence notebooks have just produced
 NOTEBOOKS := $(sort $(wildcard book/evidence/*.ipynb)) $(sort $(wildcard book/*.ipynb))
 LINTED := relu_course tests book
 # The lock (requirements.txt) is resolved on Python 3.11, the oldest that numpy 2.4, scipy 1.17,
