@@ -92,8 +92,18 @@ METADATA_KEY = "relu_course_claims"
 
 
 def slug(heading: str) -> str:
-    """The anchor Sphinx (docutils) gives a heading: ASCII lower case, every run of other
-    characters a hyphen, no leading digits or hyphens: ``"What's new?"`` -> ``"what-s-new"``."""
+    """The anchor MyST gives a heading for a Markdown link ``page.ipynb#anchor``
+    (GitHub's rule, ``myst_heading_anchors``): lower case, each space a hyphen,
+    every other character that is not a letter, digit, ``_`` or ``-`` dropped:
+    ``"He's gain: 1, 2"`` -> ``"hes-gain-1-2"``. MyST resolves it to the page's
+    section id (:func:`section_id`)."""
+    return re.sub(r"[^\w\u4e00-\u9fff\- ]", "", heading.strip().lower().replace(" ", "-"))
+
+
+def section_id(heading: str) -> str:
+    """The id Sphinx (docutils) gives a heading in the HTML, for a raw link
+    ``page.html#id``: ASCII lower case, every run of other characters a hyphen,
+    no leading digits or hyphens: ``"What's new?"`` -> ``"what-s-new"``."""
     text = unicodedata.normalize("NFKD", " ".join(heading.lower().split()))
     text = re.sub(r"[^a-z0-9]+", "-", text.encode("ascii", "ignore").decode())
     return re.sub(r"^[-0-9]+|-+$", "", text)

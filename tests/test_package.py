@@ -260,6 +260,10 @@ def test_claims_table_asserts_evidence():
     md = table.markdown()
     assert md.count("\n") == 2 and "**confirmed**" in md
     assert claims.slug("Piecewise linear, but not linear!") == "piecewise-linear-but-not-linear"
+    # MyST's anchor for Markdown links drops the apostrophe; the HTML id makes it a hyphen
+    assert claims.slug("Gain 1 against He's gain") == "gain-1-against-hes-gain"
+    assert claims.section_id("Gain 1 against He's gain") == "gain-1-against-he-s-gain"
+    assert claims.slug("A dark ReLU, min(0, x)") == "a-dark-relu-min0-x"
 
 
 # ---- progress ----------------------------------------------------------------

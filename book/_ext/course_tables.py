@@ -30,7 +30,7 @@ import yaml
 from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
 
-from relu_course.claims import VERDICTS, load, slug
+from relu_course.claims import VERDICTS, load, section_id
 
 COLUMNS = ("Verdict", "Claim", "Measured", "Seeds in the claimed direction", "Source")
 
@@ -188,7 +188,7 @@ class ClaimsLedger(SphinxDirective):
 
 
 def _claim_link(directive: SphinxDirective, doc: str, row: dict) -> nodes.reference:
-    link = _title_link(directive, doc, slug(row["section"]) if row["section"] else "")
+    link = _title_link(directive, doc, section_id(row["section"]) if row["section"] else "")
     link.children = [nodes.Text(row["claim"])]
     return link
 
